@@ -1,0 +1,115 @@
+"""Runs one parsed action on a page. Failures become an error message, never an exception:
+the message is shown to the policy in the next observation and the episode goes on."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from core.actions import Action
+
+log = logging.getLogger(__name__)
+
+SecretResolver = Callable[[str], str]
+SECRET_PLACEHOLDER = re.compile(r"\{\{secret:([A-Za-z0-9_.-]+)\}\}")
+# Inputs whose keyboard entry is segmented by Chromium: set their value directly.
+_FILL_TYPES = {"date", "time", "datetime-local", "month", "week", "color", "range"}
+
+
+class SecretMissing(KeyError):
+    pass
+
+
+def substitute_secrets(text: str, secrets: SecretResolver | None) -> str:
+    """Replace `{{secret:name}}` placeholders with real values. This is the only place where a
+    secret's value meets the page; it is never returned to a caller that logs."""
+    if "{{secret:" not in text:
+        return text
+    if secrets is None:
+        raise SecretMissing("the text names a secret but no vault is configured")
+
+    def _value(match: re.Match[str]) -> str:
+        return secrets(match.group(1))
+
+    return SECRET_PLACEHOLDER.sub(_value, text)
+
+
+def _locate(page: Page, element_id: str) -> Locator:
+    return page.locator(f'[data-sid="{element_id}"]')
+
+
+def _settle(page: Page) -> None:
+    try:
+        page.wait_for_load_state("domcontentloaded", timeout=3000)
+    except PlaywrightError:
+        pass
+
+
+def execute_action(page: Page, action: Action, *, secrets: SecretResolver | None = None,
+                   timeout_ms: int = 3000) -> str:
+    try:
+        _dispatch(page, action, secrets, timeout_ms)
+    except SecretMissing as exc:
+        return f"{action.name} failed: {exc.args[0]}"
+    except KeyError as exc:
+        return f"{action.name} failed: unknown secret {exc.args[0]!r} (add it to the vault)"
+    except PlaywrightTimeout:
+        return f"{action.name} [{action.id}] timed out: the element is not visible or not enabled"
+    except PlaywrightError as exc:
+        first = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+        return f"{action.name} failed: {first}"
+    _settle(page)
+    return ""
+
+
+def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeout_ms: int) -> None:
+    match action.name:
+        case "click":
+            loc = _require(page, action.id)
+            tag = loc.evaluate("el => el.tagName")
+            if tag == "OPTION":
+                # Options live inside a native drop-down: choosing one is what a click means.
+                value = loc.evaluate("el => el.value")
+                loc.locator("xpath=ancestor::select[1]").select_option(value=value, timeout=timeout_ms)
+            else:
+                loc.click(timeout=timeout_ms)
+        case "type":
+            loc = _require(page, action.id)
+            text = substitute_secrets(action.text, secrets)
+            input_type = (loc.get_attribute("type") or "").lower()
+            if input_type in _FILL_TYPES:
+                loc.fill(text, timeout=timeout_ms)
+            else:
+                loc.fill("", timeout=timeout_ms)
+                # Key by key, so pages that listen to key events (autocomplete) see them.
+                loc.press_sequentially(text, timeout=max(timeout_ms, 50 * len(text)))
+            if action.press_enter:
+                loc.press("Enter", timeout=timeout_ms)
+        case "select":
+            loc = _require(page, action.id)
+            try:
+                loc.select_option(label=action.option, timeout=timeout_ms)
+            except PlaywrightError:
+                loc.select_option(value=action.option, timeout=timeout_ms)
+        case "scroll":
+            height = (page.viewport_size or {"height": 768})["height"]
+            page.mouse.wheel(0, height * 0.8 * (1 if action.direction == "down" else -1))
+        case "go_back":
+            if page.go_back(wait_until="domcontentloaded") is None:
+                raise PlaywrightError("there is no previous page")
+        case "goto":
+            page.goto(action.url, wait_until="domcontentloaded")
+        case "note" | "stop":
+            pass  # nothing to do on the page; the loop records them
+
+
+def _require(page: Page, element_id: str) -> Locator:
+    loc = _locate(page, element_id)
+    if loc.count() == 0:
+        raise PlaywrightError(f"element [{element_id}] is no longer on the page")
+    return loc.first

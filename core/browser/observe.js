@@ -1,0 +1,165 @@
+// Builds Symbiote's observation of a page: a pruned accessibility-style tree.
+// Each kept element is tagged with a `data-sid` attribute (BrowserGym's approach) so the
+// executor can resolve `[id]` with a plain CSS selector. Ids already on the page are kept,
+// so an element keeps its id across steps while it lives.
+// Argument: {root: CSS selector or null, maxText: int}. Returns {nodes: [...]}, each node
+// {sid, role, name, depth, props: {...}, options: [...]}.
+(args) => {
+  const rootSel = args && args.root;
+  const maxText = (args && args.maxText) || 120;
+  const root = (rootSel && document.querySelector(rootSel)) || document.body;
+  if (!root) return { nodes: [] };
+  if (window.__symbioteNextId === undefined) {
+    let max = 0;
+    document.querySelectorAll("[data-sid]").forEach((el) => {
+      max = Math.max(max, parseInt(el.getAttribute("data-sid"), 10) || 0);
+    });
+    window.__symbioteNextId = max + 1;
+  }
+  const sidOf = (el) => {
+    let sid = el.getAttribute("data-sid");
+    if (!sid) {
+      sid = String(window.__symbioteNextId++);
+      el.setAttribute("data-sid", sid);
+    }
+    return sid;
+  };
+  const clip = (s, n) => {
+    s = (s || "").replace(/\s+/g, " ").trim();
+    return s.length > n ? s.slice(0, n - 1) + "…" : s;
+  };
+  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "META", "LINK", "HEAD", "SVG", "BR", "HR"]);
+  const visible = (el) => {
+    const style = window.getComputedStyle(el);
+    if (style.display === "none" || style.visibility === "hidden" || style.visibility === "collapse") return false;
+    if (parseFloat(style.opacity) === 0 && el.tagName !== "INPUT") return false;
+    if (el.tagName === "OPTION") return true;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0 && style.overflow !== "visible") return false;
+    return true;
+  };
+  const labelText = (el) => {
+    if (el.getAttribute("aria-label")) return el.getAttribute("aria-label");
+    const lb = el.getAttribute("aria-labelledby");
+    if (lb) {
+      const t = lb.split(/\s+/).map((id) => document.getElementById(id)).filter(Boolean).map((n) => n.innerText).join(" ");
+      if (t.trim()) return t;
+    }
+    if (el.id) {
+      const l = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+      if (l && l.innerText.trim()) return l.innerText;
+    }
+    const parentLabel = el.closest("label");
+    if (parentLabel && parentLabel.innerText.trim()) return parentLabel.innerText;
+    return el.getAttribute("placeholder") || el.getAttribute("title") || el.getAttribute("name") || "";
+  };
+  const inputRole = (type) => ({
+    checkbox: "checkbox", radio: "radio", button: "button", submit: "button", reset: "button",
+    image: "button", range: "slider", number: "spinbutton", search: "searchbox", file: "button",
+  }[type] || "textbox");
+  const NAME_FROM_CONTENT = new Set(["button", "link", "option", "heading", "tab", "menuitem", "treeitem", "cell", "columnheader"]);
+  const roleOf = (el) => {
+    const explicit = el.getAttribute("role");
+    if (explicit) return explicit.split(" ")[0];
+    switch (el.tagName) {
+      case "A": return el.hasAttribute("href") ? "link" : null;
+      case "BUTTON": return "button";
+      case "INPUT": return el.type === "hidden" ? null : inputRole(el.type);
+      case "TEXTAREA": return "textbox";
+      case "SELECT": return "combobox";
+      case "H1": case "H2": case "H3": case "H4": case "H5": case "H6": return "heading";
+      case "IMG": return "img";
+      case "TABLE": return "table";
+      case "TR": return "row";
+      case "TH": return "columnheader";
+      case "TD": return "cell";
+      case "FORM": return null;
+      case "LABEL": return null;
+      case "DIALOG": return "dialog";
+      default:
+        if (el.isContentEditable && el.parentElement && !el.parentElement.isContentEditable) return "textbox";
+        return null;
+    }
+  };
+  const directText = (el) => {
+    let t = "";
+    for (const c of el.childNodes) if (c.nodeType === Node.TEXT_NODE) t += " " + c.textContent;
+    return clip(t, maxText);
+  };
+  const clickable = (el) => {
+    if (el.onclick || el.hasAttribute("onclick")) return true;
+    const style = window.getComputedStyle(el);
+    return style.cursor === "pointer" && !(el.parentElement && window.getComputedStyle(el.parentElement).cursor === "pointer");
+  };
+  const nodes = [];
+  const walk = (el, depth) => {
+    if (SKIP.has(el.tagName) || !visible(el)) return;
+    const role = roleOf(el);
+    let consumed = false;
+    if (role) {
+      const props = {};
+      let name = "";
+      if (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || role === "textbox") {
+        name = labelText(el);
+        const type = (el.getAttribute("type") || "").toLowerCase();
+        if (el.tagName === "INPUT" && type && !["text", "checkbox", "radio", "submit", "button", "reset"].includes(type)) props.type = type;
+        const ac = el.getAttribute("autocomplete");
+        if (ac && ac !== "on" && ac !== "off") props.autocomplete = ac;
+        if (el.tagName === "SELECT") {
+          const opts = Array.from(el.options).map((o) => clip(o.text, 60));
+          const sel = el.selectedIndex >= 0 ? clip(el.options[el.selectedIndex].text, 60) : "";
+          props.value = sel;
+          nodes.push({ sid: sidOf(el), role, name: clip(name, maxText), depth, props, options: opts });
+          return;
+        }
+        if (type === "checkbox" || type === "radio") {
+          props.checked = el.checked ? "true" : "false";
+          if (!name) name = el.value || "";
+        } else if (type === "password") {
+          props.value = el.value ? "<hidden>" : "";
+        } else if (role === "textbox" && el.isContentEditable) {
+          props.value = clip(el.innerText, maxText);
+        } else if (type !== "submit" && type !== "button" && type !== "reset") {
+          props.value = clip(el.value, maxText);
+        } else {
+          name = el.value || name;
+        }
+        if (el.tagName === "INPUT" && el.getAttribute("placeholder") && name !== el.getAttribute("placeholder")) {
+          props.placeholder = clip(el.getAttribute("placeholder"), 40);
+        }
+        if (el.required) props.required = "true";
+        consumed = true;
+      } else if (role === "img") {
+        name = el.getAttribute("alt") || el.getAttribute("title") || "";
+      } else if (NAME_FROM_CONTENT.has(role)) {
+        name = el.getAttribute("aria-label") || el.innerText || el.getAttribute("title") || "";
+        consumed = !el.querySelector("a[href], button, input, select, textarea, [role=button], [role=link], [onclick]");
+      } else {
+        name = el.getAttribute("aria-label") || directText(el);
+      }
+      if (el.disabled) props.disabled = "true";
+      if (el.getAttribute("aria-expanded")) props.expanded = el.getAttribute("aria-expanded");
+      if (el.getAttribute("aria-selected") === "true") props.selected = "true";
+      if (el.getAttribute("aria-checked")) props.checked = el.getAttribute("aria-checked");
+      if (document.activeElement === el && role === "textbox") props.focused = "true";
+      nodes.push({ sid: sidOf(el), role, name: clip(name, maxText), depth, props });
+      if (consumed) return;
+      depth += 1;
+    } else {
+      // A label's text already names its control: repeating it only costs tokens.
+      const labelsControl = el.tagName === "LABEL" &&
+        ((el.htmlFor && document.getElementById(el.htmlFor)) || el.querySelector("input, select, textarea"));
+      const text = labelsControl ? "" : directText(el);
+      if (text) {
+        const role2 = clickable(el) ? "clickable" : "StaticText";
+        nodes.push({ sid: sidOf(el), role: role2, name: text, depth, props: {} });
+      } else if (clickable(el) && el.innerText && el.innerText.trim() && el.children.length <= 3) {
+        nodes.push({ sid: sidOf(el), role: "clickable", name: clip(el.innerText, maxText), depth, props: {} });
+        return;
+      }
+    }
+    for (const child of el.children) walk(child, depth);
+  };
+  walk(root, 0);
+  return { nodes };
+}

@@ -1,0 +1,196 @@
+"""The browser environment: Playwright (sync API) driving the system's Chromium."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from core.actions import Action
+from core.browser.executor import SecretResolver, execute_action
+from core.browser.views import Element, Observation
+
+log = logging.getLogger(__name__)
+
+OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
+
+# Keep Chromium off the network it cannot reach (and off Google's services in any case).
+CHROMIUM_FLAGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+
+class BrowserError(RuntimeError):
+    """A browser problem the user can act on (missing Chromium, dead page)."""
+
+
+def find_chromium(explicit: str | None = None) -> str:
+    candidates = [explicit, os.environ.get("SYMBIOTE_CHROMIUM"), "/usr/bin/chromium",
+                  shutil.which("chromium"), shutil.which("chromium-browser")]
+    for path in candidates:
+        if path and Path(path).exists():
+            return path
+    raise BrowserError(
+        "Chromium was not found at /usr/bin/chromium. Install it (Debian: `apt-get install "
+        "chromium`) or set SYMBIOTE_CHROMIUM to its path."
+    )
+
+
+def host_allowed(url: str, allowed_domains: list[str] | None) -> bool:
+    """True when `url` may be opened. No list means every domain is allowed."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("about", "data", "blob", "chrome-error"):
+        return True
+    if not allowed_domains:
+        return True
+    host = (parsed.hostname or "").lower()
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
+
+
+@dataclass
+class BrowserConfig:
+    executable: str | None = None
+    headless: bool = True
+    viewport: tuple[int, int] = (1024, 768)
+    action_timeout_ms: int = 3000
+    navigation_timeout_ms: int = 15000
+    observe_root: str | None = None
+    max_text: int = 120
+
+
+@dataclass
+class BrowserSession:
+    """One Chromium, one context, one active page. Use as a context manager."""
+
+    config: BrowserConfig = field(default_factory=BrowserConfig)
+    allowed_domains: list[str] | None = None
+    refused_navigations: list[str] = field(default_factory=list)
+    _pw: Playwright | None = None
+    _browser: Browser | None = None
+    _context: BrowserContext | None = None
+    _page: Page | None = None
+
+    def __enter__(self) -> BrowserSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        executable = find_chromium(self.config.executable)
+        args = list(CHROMIUM_FLAGS)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--no-sandbox")
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(
+                executable_path=executable, headless=self.config.headless, args=args
+            )
+        except PlaywrightError as exc:
+            self._pw.stop()
+            raise BrowserError(f"Chromium at {executable} did not start: {exc.message}") from exc
+        width, height = self.config.viewport
+        self._context = self._browser.new_context(viewport={"width": width, "height": height})
+        self._context.set_default_timeout(self.config.action_timeout_ms)
+        self._context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
+        self._context.route("**/*", self._guard_navigation)
+        self._context.on("page", self._adopt_page)
+        self._page = self._context.new_page()
+
+    def close(self) -> None:
+        for closer in (self._context, self._browser):
+            if closer is not None:
+                try:
+                    closer.close()
+                except PlaywrightError:
+                    log.debug("browser already closed", exc_info=True)
+        if self._pw is not None:
+            self._pw.stop()
+        self._pw = self._browser = self._context = self._page = None
+
+    @property
+    def page(self) -> Page:
+        if self._page is None or self._page.is_closed():
+            if self._context is None:
+                raise BrowserError("the browser is not running")
+            self._page = self._context.new_page()
+        return self._page
+
+    def _adopt_page(self, page: Page) -> None:
+        # Links with target=_blank open a new tab: the agent follows it, as a user would.
+        self._page = page
+
+    def _guard_navigation(self, route, request) -> None:  # type: ignore[no-untyped-def]
+        if request.is_navigation_request() and not host_allowed(request.url, self.allowed_domains):
+            log.warning("refused navigation outside the allowed domains: %s", request.url)
+            self.refused_navigations.append(request.url)
+            route.abort("blockedbyclient")
+            return
+        route.continue_()
+
+    def goto(self, url: str) -> None:
+        """Open a start URL; an unreachable one is a BrowserError with the reason."""
+        try:
+            self.page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            raise BrowserError(f"could not open {url}: {exc.message.splitlines()[0]}") from exc
+
+    def observe(self, last_error: str = "") -> Observation:
+        page = self.page
+        raw = None
+        for _attempt in range(3):
+            try:
+                raw = page.evaluate(
+                    OBSERVE_JS, {"root": self.config.observe_root, "maxText": self.config.max_text}
+                )
+                break
+            except PlaywrightError as exc:
+                # A navigation in flight destroys the context: wait for the new document.
+                log.debug("observe retry: %s", exc.message)
+                try:
+                    page.wait_for_load_state("domcontentloaded", timeout=3000)
+                except PlaywrightError:
+                    pass
+        if raw is None:
+            return Observation(url=page.url, title="", elements=(),
+                               last_error=last_error or "the page could not be read")
+        elements = tuple(
+            Element(id=n["sid"], role=n["role"], name=n["name"], depth=n["depth"],
+                    props=dict(n.get("props") or {}), options=tuple(n.get("options") or ()))
+            for n in raw["nodes"]
+        )
+        try:
+            title = page.title()
+        except PlaywrightError:
+            title = ""
+        return Observation(url=page.url, title=title, elements=elements, last_error=last_error)
+
+    def execute(self, action: Action, secrets: SecretResolver | None = None) -> str:
+        """Run one action. Returns an error message ('' on success); never raises for a bad
+        action, a detached element or a timeout."""
+        if action.name == "goto" and not host_allowed(action.url, self.allowed_domains):
+            log.warning("refused goto outside the allowed domains: %s", action.url)
+            self.refused_navigations.append(action.url)
+            return f"navigation to {action.url} refused: outside the task's allowed domains"
+        before = len(self.refused_navigations)
+        error = execute_action(self.page, action, secrets=secrets,
+                               timeout_ms=self.config.action_timeout_ms)
+        if len(self.refused_navigations) > before and not error:
+            error = f"navigation to {self.refused_navigations[-1]} refused: outside the allowed domains"
+        return error
+
+    def screenshot(self) -> bytes:
+        return self.page.screenshot(type="png")

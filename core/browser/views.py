@@ -1,0 +1,75 @@
+"""Typed data of the browser concern: what a model sees of a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Props shown in the observation text, in this order. `value` of a password field is never
+# the real value: the extractor writes "<hidden>" when it is filled.
+SHOWN_PROPS = ("type", "autocomplete", "value", "placeholder", "checked", "selected",
+               "expanded", "required", "disabled", "focused")
+
+
+@dataclass(frozen=True)
+class Element:
+    id: str
+    role: str
+    name: str
+    depth: int
+    props: dict[str, str] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """`[id] role 'name' prop=value …` — the WebArena/AgentOccam line format."""
+        parts = [f"[{self.id}] {self.role} {self.name!r}" if self.name else f"[{self.id}] {self.role}"]
+        for key in SHOWN_PROPS:
+            if key in self.props and self.props[key] != "":
+                value = self.props[key]
+                parts.append(f"{key}={value!r}" if key in ("value", "placeholder") else f"{key}={value}")
+        if self.options:
+            parts.append("options=" + "|".join(self.options))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The only thing any model sees of a page (plus the task and history)."""
+
+    url: str
+    title: str
+    elements: tuple[Element, ...]
+    last_error: str = ""
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.elements]
+
+    def element(self, element_id: str) -> Element | None:
+        for element in self.elements:
+            if element.id == element_id:
+                return element
+        return None
+
+    @property
+    def select_options(self) -> dict[str, list[str]]:
+        return {e.id: list(e.options) for e in self.elements if e.options}
+
+    def tree_text(self, max_chars: int | None = None) -> str:
+        """Indented element lines; trimmed to `max_chars` at a line boundary with a marker."""
+        lines = [" " * e.depth + e.line() for e in self.elements]
+        text = "\n".join(lines)
+        if max_chars is not None and len(text) > max_chars:
+            kept, size = [], 0
+            for line in lines:
+                if size + len(line) + 1 > max_chars - 40:
+                    break
+                kept.append(line)
+                size += len(line) + 1
+            text = "\n".join(kept) + f"\n… ({len(lines) - len(kept)} more elements trimmed)"
+        return text
+
+    def text(self, max_chars: int | None = None) -> str:
+        header = f"URL: {self.url}"
+        if self.last_error:
+            header += f"\nLAST ACTION ERROR: {self.last_error}"
+        return header + "\n" + self.tree_text(max_chars)

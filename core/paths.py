@@ -1,0 +1,30 @@
+"""Where things live: bundled resources, the user's data dir."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def _resources_dir() -> Path:
+    bundled = getattr(sys, "_MEIPASS", None)  # PyInstaller one-folder bundle
+    if bundled:
+        return Path(bundled) / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
+
+
+RESOURCES = _resources_dir()
+
+
+def user_data_dir() -> Path:
+    """~/.local/share/symbiote (XDG), or SYMBIOTE_HOME when set (tests, isolated runs)."""
+    explicit = os.environ.get("SYMBIOTE_HOME")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "symbiote"
+
+
+def default_db_path() -> Path:
+    return user_data_dir() / "symbiote.db"

@@ -1,0 +1,1 @@
+"""Policies: local (llama.cpp), cloud (Claude), teacher (reference solvers)."""
