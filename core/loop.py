@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 from core.browser.executor import SecretResolver
 from core.browser.session import BrowserError, BrowserSession
 from core.browser.views import Observation

@@ -97,8 +97,9 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
             except PlaywrightError:
                 loc.select_option(value=action.option, timeout=timeout_ms)
         case "scroll":
-            height = (page.viewport_size or {"height": 768})["height"]
-            page.mouse.wheel(0, height * 0.8 * (1 if action.direction == "down" else -1))
+            sign = 1 if action.direction == "down" else -1
+            # scrollBy is synchronous; a synthetic wheel event lands after an unknown delay.
+            page.evaluate("(s) => window.scrollBy(0, s * window.innerHeight * 0.8)", sign)
         case "go_back":
             if page.go_back(wait_until="domcontentloaded") is None:
                 raise PlaywrightError("there is no previous page")

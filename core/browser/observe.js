@@ -4,11 +4,16 @@
 // so an element keeps its id across steps while it lives.
 // Argument: {root: CSS selector or null, maxText: int}. Returns {nodes: [...]}, each node
 // {sid, role, name, depth, props: {...}, options: [...]}.
+// `root` may match several elements (a selector list such as "#main, body > .popup"): each
+// match is walked in document order, so layers a widget library attaches to <body> (dialogs,
+// menus) stay visible when the observation is restricted to one part of the page.
 (args) => {
   const rootSel = args && args.root;
   const maxText = (args && args.maxText) || 120;
-  const root = (rootSel && document.querySelector(rootSel)) || document.body;
-  if (!root) return { nodes: [] };
+  let roots = rootSel ? Array.from(document.querySelectorAll(rootSel)) : [];
+  roots = roots.filter((r) => !roots.some((o) => o !== r && o.contains(r)));
+  if (!roots.length && document.body) roots = [document.body];
+  if (!roots.length) return { nodes: [] };
   if (window.__symbioteNextId === undefined) {
     let max = 0;
     document.querySelectorAll("[data-sid]").forEach((el) => {
@@ -57,6 +62,46 @@
     checkbox: "checkbox", radio: "radio", button: "button", submit: "button", reset: "button",
     image: "button", range: "slider", number: "spinbutton", search: "searchbox", file: "button",
   }[type] || "textbox");
+  // Widget classes of common libraries that render without an ARIA role (jQuery UI's slider).
+  const WIDGET_ROLES = [["ui-slider", "slider"]];
+  const sliderValue = (el) => {
+    const h = el.hasAttribute("aria-valuenow") ? el : el.querySelector("[aria-valuenow]");
+    if (h) return h.getAttribute("aria-valuetext") || h.getAttribute("aria-valuenow");
+    try {
+      if (window.jQuery && el.classList.contains("ui-slider")) return String(window.jQuery(el).slider("value"));
+    } catch (e) { /* not a live jQuery UI slider */ }
+    return "";
+  };
+  // Icons drawn by CSS (content:url, background-image) or icon fonts have no text: name them by
+  // their label, else by their id/class words ("trash", "send-reply"), which is all a page says.
+  const GENERIC_ICON_WORDS = new Set(["icon", "icons", "img", "image", "fa", "fas", "far", "glyphicon", "ui", "hover", "pull", "right", "left"]);
+  const isIcon = (el) => {
+    if (el.children.length || (el.textContent || "").trim()) return false;
+    const style = window.getComputedStyle(el);
+    // An element replaced by a CSS image counts before the image has loaded (it has no size yet).
+    if ((style.content || "").startsWith("url(")) return true;
+    const rect = el.getBoundingClientRect();
+    if (rect.width < 4 || rect.height < 4) return false;
+    return style.backgroundImage !== "none" ||
+      el.tagName === "I" || /(^|[\s_-])(icon|fa|glyphicon)([\s_-]|$)/i.test(el.className || "");
+  };
+  const iconName = (el) => {
+    const label = el.getAttribute("aria-label") || el.getAttribute("title") || el.getAttribute("alt");
+    if (label) return label;
+    const words = `${el.id || ""} ${typeof el.className === "string" ? el.className : ""}`
+      .split(/[\s_-]+/).filter((w) => w && !GENERIC_ICON_WORDS.has(w.toLowerCase()) && !/^fa$|^\d+$/.test(w));
+    return Array.from(new Set(words)).join(" ");
+  };
+  // A clickable container is shown as one node only when it holds one piece of text and no
+  // icon; otherwise its parts (e.g. "Reply" and "Forward", a row's delete icon) stay separate.
+  const simpleContainer = (el) => {
+    let texts = 0;
+    for (const d of el.querySelectorAll("*")) {
+      if (isIcon(d) && iconName(d)) return false;
+      if (Array.from(d.childNodes).some((c) => c.nodeType === Node.TEXT_NODE && c.textContent.trim()) && ++texts > 1) return false;
+    }
+    return true;
+  };
   const NAME_FROM_CONTENT = new Set(["button", "link", "option", "heading", "tab", "menuitem", "treeitem", "cell", "columnheader"]);
   const roleOf = (el) => {
     const explicit = el.getAttribute("role");
@@ -78,6 +123,7 @@
       case "DIALOG": return "dialog";
       default:
         if (el.isContentEditable && el.parentElement && !el.parentElement.isContentEditable) return "textbox";
+        for (const [cls, r] of WIDGET_ROLES) if (el.classList.contains(cls)) return r;
         return null;
     }
   };
@@ -131,6 +177,10 @@
         consumed = true;
       } else if (role === "img") {
         name = el.getAttribute("alt") || el.getAttribute("title") || "";
+      } else if (role === "slider") {
+        name = el.getAttribute("aria-label") || "";
+        props.value = sliderValue(el);
+        consumed = true;
       } else if (NAME_FROM_CONTENT.has(role)) {
         name = el.getAttribute("aria-label") || el.innerText || el.getAttribute("title") || "";
         consumed = !el.querySelector("a[href], button, input, select, textarea, [role=button], [role=link], [onclick]");
@@ -153,13 +203,21 @@
       if (text) {
         const role2 = clickable(el) ? "clickable" : "StaticText";
         nodes.push({ sid: sidOf(el), role: role2, name: text, depth, props: {} });
-      } else if (clickable(el) && el.innerText && el.innerText.trim() && el.children.length <= 3) {
-        nodes.push({ sid: sidOf(el), role: "clickable", name: clip(el.innerText, maxText), depth, props: {} });
+      } else if (clickable(el) && el.innerText && el.innerText.trim()) {
+        if (el.children.length <= 3 && simpleContainer(el)) {
+          nodes.push({ sid: sidOf(el), role: "clickable", name: clip(el.innerText, maxText), depth, props: {} });
+          return;
+        }
+        nodes.push({ sid: sidOf(el), role: "clickable", name: "", depth, props: {} });
+        depth += 1;
+      } else if (isIcon(el)) {
+        const name = clip(iconName(el), 40);
+        if (name) nodes.push({ sid: sidOf(el), role: "img", name, depth, props: {} });
         return;
       }
     }
     for (const child of el.children) walk(child, depth);
   };
-  walk(root, 0);
+  for (const root of roots) walk(root, 0);
   return { nodes };
 }

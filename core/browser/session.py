@@ -188,8 +188,15 @@ class BrowserSession:
         before = len(self.refused_navigations)
         error = execute_action(self.page, action, secrets=secrets,
                                timeout_ms=self.config.action_timeout_ms)
-        if len(self.refused_navigations) > before and not error:
-            error = f"navigation to {self.refused_navigations[-1]} refused: outside the allowed domains"
+        if len(self.refused_navigations) > before:
+            # Chromium shows its error page for a blocked navigation: return to the last page.
+            if self.page.url.startswith("chrome-error://"):
+                try:
+                    self.page.go_back(wait_until="domcontentloaded")
+                except PlaywrightError:
+                    log.debug("could not leave the blocked-navigation page", exc_info=True)
+            error = error or (f"navigation to {self.refused_navigations[-1]} refused: "
+                              "outside the task's allowed domains")
         return error
 
     def screenshot(self) -> bytes:

@@ -1,0 +1,143 @@
+"""`symbiote bench`: run tasks × seeds through the one agent loop and score them.
+
+Results are rewritten atomically after every episode, so Ctrl-C leaves a valid partial file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.browser.session import BrowserConfig, BrowserSession
+from core.loop import EpisodeResult, StepEvent, run_episode
+from core.routing import Router
+from core.store.service import TrajectoryStore
+from core.tasks import Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EpisodeSummary:
+    task: str
+    seed: int
+    outcome: str
+    reward: float | None
+    steps: int
+    wall_s: float
+    episode_id: int | None
+    latencies_ms: list[float] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+    findings: int = 0
+    error: str = ""
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, cwd=Path(__file__).resolve().parents[2], timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[idx], 1)
+
+
+def summarize(episodes: list[EpisodeSummary], meta: dict[str, object]) -> dict[str, object]:
+    per_task: dict[str, list[EpisodeSummary]] = defaultdict(list)
+    for ep in episodes:
+        per_task[ep.task].append(ep)
+    latencies = [ms for ep in episodes for ms in ep.latencies_ms]
+    routes = [r for ep in episodes for r in ep.routes]
+    n_steps = len(routes) or 1
+    return {
+        **meta,
+        "episodes": len(episodes),
+        "success_rate": round(sum(ep.outcome == "success" for ep in episodes)
+                              / max(len(episodes), 1), 4),
+        "per_task": {
+            name: {
+                "episodes": len(eps),
+                "success_rate": round(sum(e.outcome == "success" for e in eps) / len(eps), 4),
+                "mean_steps": round(statistics.mean(e.steps for e in eps), 2),
+                "mean_wall_s": round(statistics.mean(e.wall_s for e in eps), 2),
+            }
+            for name, eps in sorted(per_task.items())
+        },
+        "step_latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
+        "routes": {"local": round(routes.count("local") / n_steps, 4),
+                   "cloud": round(routes.count("cloud") / n_steps, 4)},
+        "privacy_findings": sum(ep.findings for ep in episodes),
+        "wall_s": round(sum(ep.wall_s for ep in episodes), 1),
+        "episode_list": [ep.__dict__ for ep in episodes],
+    }
+
+
+def write_json_atomic(path: Path, data: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def run_bench(
+    jobs: Iterable[tuple[Task, int]],
+    router: Router,
+    store: TrajectoryStore,
+    out: Path,
+    meta: dict[str, object],
+    *,
+    mode: str,
+    headless: bool = True,
+    max_steps: int | None = None,
+    source: str = "bench",
+    progress: Callable[[EpisodeSummary], None] | None = None,
+    extra_stats: Callable[[], dict[str, object]] | None = None,
+) -> dict[str, object]:
+    episodes: list[EpisodeSummary] = []
+    meta = {**meta, "git_commit": git_commit(), "mode": mode, "policy": router.id,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    results: dict[str, object] = summarize(episodes, {**meta, "complete": False})
+    with BrowserSession(BrowserConfig(headless=headless)) as session:
+        try:
+            for task, seed in jobs:
+                result = run_episode(task, session, router, store, mode=mode, seed=seed,
+                                     max_steps=max_steps, source=source)
+                summary = _summary(task.id, seed, result)
+                episodes.append(summary)
+                results = summarize(episodes, {**meta, "complete": False,
+                                               **(extra_stats() if extra_stats else {})})
+                write_json_atomic(out, results)
+                if progress is not None:
+                    progress(summary)
+        except KeyboardInterrupt:
+            log.warning("interrupted: %s holds the %d finished episodes", out, len(episodes))
+            raise
+    results = summarize(episodes, {**meta, "complete": True,
+                                   **(extra_stats() if extra_stats else {})})
+    write_json_atomic(out, results)
+    return results
+
+
+def _summary(task_id: str, seed: int, result: EpisodeResult) -> EpisodeSummary:
+    steps: list[StepEvent] = result.steps
+    return EpisodeSummary(
+        task=task_id, seed=seed, outcome=result.outcome, reward=result.reward,
+        steps=len(steps), wall_s=round(result.wall_s, 2), episode_id=result.episode_id,
+        latencies_ms=[round(s.latency_ms, 1) for s in steps],
+        routes=[s.decision.route for s in steps],
+        findings=sum(len(s.decision.findings) for s in steps), error=result.error,
+    )

@@ -1,0 +1,222 @@
+"""`symbiote …` commands. Thin: parse flags, call core, print. Errors the user can fix get one
+clear line and a non-zero exit code; the program's own faults get a traceback in the log."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from core.paths import default_db_path
+
+log = logging.getLogger("symbiote")
+
+
+class UserError(Exception):
+    """Printed as one line: `symbiote: error: …`, exit code 2."""
+
+
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", default="local",
+                   help="routing: local (default, no network), cloud, hybrid, hybrid-redact")
+    p.add_argument("--small", default=None, help="registry model for the on-device seat")
+    p.add_argument("--large", default="claude", help="what fills the large seat: claude | teacher")
+    p.add_argument("--headed", action="store_true", help="show the Chromium window")
+    p.add_argument("--max-steps", type=int, default=None, help="step budget per episode")
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None,
+                   help=f"trajectory database (default: {default_db_path()})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="symbiote", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one task in natural language on a start URL")
+    run.add_argument("task", help='what to do, e.g. "log in and open the latest invoice"')
+    run.add_argument("--url", required=True, help="start URL")
+    run.add_argument("--allow", action="append", default=None,
+                     help="allowed domain (repeatable); default: the start URL's host")
+    _add_model_flags(run)
+    _add_db(run)
+
+    demo = sub.add_parser("demo", help="the agent works a bundled practice task")
+    demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
+    _add_model_flags(demo)
+    _add_db(demo)
+
+    sites = sub.add_parser("sites", help="serve the practice sites on 127.0.0.1")
+    sites.add_argument("--port", type=int, default=8800)
+
+    export = sub.add_parser("export", help="write episodes as chat-style JSONL")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--outcome", default=None, help="only episodes with this outcome")
+    export.add_argument("--episode", type=int, action="append", default=None)
+    _add_db(export)
+
+    models = sub.add_parser("models", help="list the on-device models, or pick the active one")
+    models_sub = models.add_subparsers(dest="models_command")
+    models_sub.add_parser("list")
+    use = models_sub.add_parser("use")
+    use.add_argument("name")
+
+    from core.bench.cli import add_bench_parser  # the benchmark's own flags live with it
+
+    add_bench_parser(sub, _add_model_flags, _add_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": cmd_run, "demo": cmd_demo, "sites": cmd_sites, "export": cmd_export,
+        "models": cmd_models,
+    }
+    from core.bench.cli import cmd_bench
+
+    handlers["bench"] = cmd_bench
+    from core.agent import ConfigError
+    from core.browser.session import BrowserError
+    from core.models import ModelError
+    from core.policies.base import PolicyError
+    from core.store.service import StoreError
+
+    try:
+        return handlers[args.command](args)
+    except (UserError, BrowserError, ConfigError, ModelError, PolicyError, StoreError) as exc:
+        print(f"symbiote: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symbiote: interrupted", file=sys.stderr)
+        return 130
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def open_store(path: Path | None):  # type: ignore[no-untyped-def]
+    from core.store.service import TrajectoryStore
+
+    return TrajectoryStore(path or default_db_path())
+
+
+def print_step(event) -> None:  # type: ignore[no-untyped-def]
+    d = event.decision
+    line = f"  step {event.idx + 1:>2}  {d.route:<5} {d.action.to_text()}"
+    print(line)
+    if d.rationale:
+        print(f"           reason: {d.rationale}")
+    detail = f"           {event.latency_ms:.0f} ms"
+    if d.findings:
+        cats = sorted({str(f.get('category')) for f in d.findings})
+        detail += f", private data: {', '.join(cats)}"
+    print(detail)
+    if event.error:
+        print(f"           ! {event.error}")
+
+
+def run_task(task, args: argparse.Namespace, secrets=None, secret_values=None) -> int:  # type: ignore[no-untyped-def]
+    from core.agent import AgentConfig, build_router
+    from core.browser.session import BrowserConfig, BrowserSession
+    from core.loop import run_episode
+
+    router = build_router(AgentConfig(mode=args.mode, small=args.small, large=args.large))
+    store = open_store(args.db)
+    print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
+    with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
+        result = run_episode(task, session, router, store, mode=args.mode,
+                             max_steps=args.max_steps, on_step=print_step, secrets=secrets,
+                             secret_values=secret_values)
+    if result.error:
+        raise UserError(result.error)
+    print(f"intent: {result.intent}")
+    verdict = {"success": "SUCCESS", "failure": "FAILURE",
+               "unknown": "finished (no evaluator for an ad-hoc task: check the page yourself)",
+               "interrupted": "interrupted"}.get(result.outcome, result.outcome)
+    answer = f", answer: {result.answer!r}" if result.answer else ""
+    print(f"outcome: {verdict} after {len(result.steps)} step(s){answer} "
+          f"in {result.wall_s:.1f} s (episode {result.episode_id} in {store.path})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from urllib.parse import urlparse
+
+    from core.tasks import AdHocTask
+
+    parsed = urlparse(args.url)
+    if parsed.scheme not in ("http", "https", "file") or not (parsed.netloc or parsed.path):
+        raise UserError(f"not a URL: {args.url!r} (expected http://… or https://…)")
+    allowed = args.allow or ([parsed.hostname] if parsed.hostname else None)
+    task = AdHocTask(intent=args.task, start_url=args.url, allowed_domains=allowed,
+                     max_steps=args.max_steps or 15)
+    return run_task(task, args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core.bench.practice import load_practice_tasks
+    from core.sites import SiteServer
+
+    with SiteServer() as server:
+        tasks = {t.id: t for t in load_practice_tasks(server.base_url)}
+        task_id = args.task or next(iter(tasks))
+        if not task_id.startswith("practice/"):
+            task_id = "practice/" + task_id
+        if task_id not in tasks:
+            raise UserError(f"unknown practice task {task_id!r}; known: {', '.join(tasks)}")
+        from core.bench.practice import demo_secrets
+
+        resolve, values = demo_secrets()
+        return run_task(tasks[task_id], args, secrets=resolve, secret_values=values)
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from core.sites import SiteServer
+
+    server = SiteServer(port=args.port)
+    print(f"serving the practice sites at {server.base_url} (Ctrl-C to stop)")
+    server.serve_forever()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.store.service import export_jsonl
+
+    store = open_store(args.db)
+    ids = args.episode or store.episode_ids(outcome=args.outcome)
+    try:
+        count = export_jsonl(store, args.out, ids)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out}: {exc.strerror}") from exc
+    print(f"wrote {count} episode(s) to {args.out}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.models import ModelError, Registry
+
+    registry = Registry()
+    if args.models_command == "use":
+        registry.use(args.name)
+        print(f"active on-device model: {args.name}")
+        return 0
+    active = registry.active_name
+    for entry, origin in registry.entries():
+        try:
+            resolved = registry.resolve(entry.name)
+            where = str(resolved.lora_path or resolved.model_path)
+        except ModelError as exc:
+            where = f"UNAVAILABLE: {exc}"
+        mark = "*" if entry.name == active else " "
+        print(f"{mark} {entry.name:<32} {entry.kind:<9} {origin:<7} {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The on-device policy: a small GGUF model through llama.cpp, decoding under a GBNF grammar.
+
+The grammar is generated from the action language and the ids of the current observation, so
+every output parses and names a real element. Candidates are ranked by log-probability: the
+greedy answer first, then (for k > 1) distinct actions sampled after the same reason.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.actions import ActionParseError, action_grammar, parse_action, split_reason_action
+from core.models import ModelError
+from core.policies.base import Candidate, PolicyError, StepContext
+from core.policies.llm import Generation, LocalLLM
+from core.prompts import chatml, system_prompt, user_prompt
+
+log = logging.getLogger(__name__)
+
+MAX_REASON_CHARS = 100
+MAX_NEW_TOKENS = 72
+# When the prompt does not fit the context, the observation is cut at an element-line boundary
+# (the tail is dropped with a "… N more elements trimmed" marker) in these steps.
+TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
+
+
+class LocalPolicy:
+    def __init__(self, llm: LocalLLM, *, max_new_tokens: int = MAX_NEW_TOKENS):
+        self.llm = llm
+        self.max_new_tokens = max_new_tokens
+        self._system = system_prompt()
+        self.last_generation: Generation | None = None
+        self.parse_failures = 0
+        self.decisions = 0
+
+    @property
+    def id(self) -> str:
+        return f"local:{self.llm.name}"
+
+    def prompt(self, context: StepContext) -> str:
+        for limit in TRIM_STEPS:
+            text = chatml(self._system, user_prompt(context, limit))
+            if len(self.llm.tokenize(text)) + self.max_new_tokens <= self.llm.n_ctx:
+                if limit is not None:
+                    log.info("observation trimmed to %d chars to fit the context", limit)
+                return text
+        raise PolicyError("the task text and history alone do not fit the model's context")
+
+    def grammar(self, context: StepContext, with_reason: bool = True) -> str:
+        obs = context.observation
+        return action_grammar(obs.ids, obs.select_options, with_reason=with_reason,
+                              max_reason_chars=MAX_REASON_CHARS)
+
+    def propose(self, context: StepContext, k: int = 1) -> list[Candidate]:
+        prompt = self.prompt(context)
+        try:
+            gen = self.llm.generate(prompt, gbnf=self.grammar(context),
+                                    max_tokens=self.max_new_tokens)
+        except ModelError as exc:
+            raise PolicyError(str(exc)) from exc
+        self.last_generation = gen
+        self.decisions += 1
+        try:
+            reason, action_text = split_reason_action(gen.text)
+            action = parse_action(action_text, valid_ids=context.observation.ids)
+        except ActionParseError as exc:
+            # The grammar makes this unreachable unless generation hit max_tokens mid-action.
+            self.parse_failures += 1
+            log.warning("unparseable model output %r: %s", gen.text, exc)
+            action = parse_action("scroll [down]")
+            reason = f"(model output was cut off: {exc})"
+        best = Candidate(action=action, rationale=reason, score=gen.logprob_after("ACTION: "),
+                         source=self.id,
+                         meta={"n_prompt": gen.n_prompt, "n_reused": gen.n_reused,
+                               "n_generated": gen.n_generated})
+        candidates = [best]
+        if k > 1:
+            candidates += self._alternatives(context, prompt, reason, best, k)
+        return sorted(candidates, key=lambda c: c.score, reverse=True)[:k] if k > 1 else candidates
+
+    def _alternatives(self, context: StepContext, prompt: str, reason: str, best: Candidate,
+                      k: int) -> list[Candidate]:
+        """Distinct actions sampled after the same reason, scored by their log-probability."""
+        prefix = prompt + f"REASON: {reason}\nACTION: "
+        gbnf = self.grammar(context, with_reason=False)
+        seen = {best.action.normalized()}
+        found: list[Candidate] = []
+        for attempt in range(2 * k):
+            if len(found) >= k - 1:
+                break
+            gen = self.llm.generate(prefix, gbnf=gbnf, max_tokens=40, temperature=1.0,
+                                    seed=attempt + 1)
+            try:
+                action = parse_action(gen.text, valid_ids=context.observation.ids)
+            except ActionParseError:
+                continue
+            if action.normalized() in seen:
+                continue
+            seen.add(action.normalized())
+            found.append(Candidate(action=action, rationale=reason, score=gen.logprob,
+                                   source=self.id))
+        return found
