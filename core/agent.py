@@ -7,11 +7,12 @@ everywhere.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.models import ModelError, Registry
 from core.policies.base import Policy
-from core.routing import MODES, Router, SingleSeatRouter
+from core.routing import MODES, PrivacyRouter, Router, SingleSeatRouter
 
 log = logging.getLogger(__name__)
 LARGE_SEATS = ("teacher", "claude")
@@ -27,9 +28,20 @@ class AgentConfig:
     small: str | None = None        # registry name; None = the active model
     large: str = "claude"           # "claude" or "teacher"
     k: int = 1
+    cloud_url: str | None = None    # Anthropic base_url (tests: the local fake server)
+    cloud_model: str = "claude-sonnet-4-5"
+    cloud_timeout_s: float = 30.0
+    approval: str = "never"         # always | redacted | never
+    fallback_local: bool = True     # cloud errors: the local model decides the step
+    approver: Callable[..., bool] | None = None
+    store: object = None            # TrajectoryStore for the cloud audit
+    secret_values: Callable[[], list[str]] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def validate(self) -> None:
+        if self.approval not in ("always", "redacted", "never"):
+            raise ConfigError(f"unknown approval policy {self.approval!r}; choose always, "
+                              "redacted or never")
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
         if self.large not in LARGE_SEATS:
@@ -58,9 +70,21 @@ def large_policy(config: AgentConfig) -> Policy:
         from core.policies.teacher import TeacherPolicy
 
         return TeacherPolicy()
-    from core.policies.cloud import build_cloud_policy  # type: ignore[import-not-found]
+    from core.policies.cloud import CloudAudit, CloudPolicy, CloudSettings
 
-    return build_cloud_policy(config.extra)  # type: ignore[no-any-return]
+    settings = CloudSettings(model=config.cloud_model, base_url=config.cloud_url,
+                             timeout_s=config.cloud_timeout_s)
+    audit = CloudAudit(config.store) if config.store is not None else None
+    return CloudPolicy(settings, audit=audit)
+
+
+def _masker(values: Callable[[], list[str]] | None) -> Callable[[str], str]:
+    def mask(text: str) -> str:
+        for value in values() if values else []:
+            if value and len(value) >= 3:
+                text = text.replace(value, "<secret>")
+        return text
+    return mask
 
 
 def build_router(config: AgentConfig) -> Router:
@@ -70,7 +94,15 @@ def build_router(config: AgentConfig) -> Router:
             return SingleSeatRouter(small_policy(config.small), route="local", k=config.k)
         if config.mode == "cloud":
             log.warning("mode 'cloud' sends every step to the large seat, private ones too")
-            return SingleSeatRouter(large_policy(config), route="cloud", k=config.k)
+        local = small_policy(config.small)
     except ModelError as exc:
         raise ConfigError(str(exc)) from exc
-    raise ConfigError(f"mode {config.mode!r} needs the privacy router, which is not built yet")
+    from core.privacy.detector import get_detector
+    from core.privacy.redaction import Redactor
+
+    detector = get_detector(vault_values=config.secret_values)
+    return PrivacyRouter(local=local, large=large_policy(config), detector=detector,
+                         mode=config.mode, redactor_factory=lambda: Redactor(detector),
+                         approval=config.approval,  # type: ignore[arg-type]
+                         approver=config.approver, fallback_local=config.fallback_local,
+                         mask=_masker(config.secret_values), k=config.k)

@@ -23,6 +23,13 @@ def _add_model_flags(p: argparse.ArgumentParser) -> None:
                    help="routing: local (default, no network), cloud, hybrid, hybrid-redact")
     p.add_argument("--small", default=None, help="registry model for the on-device seat")
     p.add_argument("--large", default="claude", help="what fills the large seat: claude | teacher")
+    p.add_argument("--cloud-url", default=None, help="Anthropic API base URL")
+    p.add_argument("--cloud-model", default="claude-sonnet-4-5", help="cloud model name")
+    p.add_argument("--approval", default="never", choices=["always", "redacted", "never"],
+                   help="ask before cloud requests: always, only when something was redacted, "
+                        "or never")
+    p.add_argument("--no-fallback", action="store_true",
+                   help="fail instead of letting the local model decide when the cloud fails")
     p.add_argument("--headed", action="store_true", help="show the Chromium window")
     p.add_argument("--max-steps", type=int, default=None, help="step budget per episode")
 
@@ -59,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--episode", type=int, action="append", default=None)
     _add_db(export)
 
+    audit = sub.add_parser("audit", help="show exactly what left the device (cloud requests)")
+    audit.add_argument("--episode", type=int, default=None)
+    audit.add_argument("--full", action="store_true", help="print whole payloads")
+    _add_db(audit)
+
     models = sub.add_parser("models", help="list the on-device models, or pick the active one")
     models_sub = models.add_subparsers(dest="models_command")
     models_sub.add_parser("list")
@@ -77,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": cmd_run, "demo": cmd_demo, "sites": cmd_sites, "export": cmd_export,
-        "models": cmd_models,
+        "models": cmd_models, "audit": cmd_audit,
     }
     from core.bench.cli import cmd_bench
 
@@ -121,13 +133,22 @@ def print_step(event) -> None:  # type: ignore[no-untyped-def]
         print(f"           ! {event.error}")
 
 
+def agent_config(args: argparse.Namespace, store, secret_values=None):  # type: ignore[no-untyped-def]
+    from core.agent import AgentConfig
+
+    return AgentConfig(mode=args.mode, small=args.small, large=args.large,
+                       cloud_url=args.cloud_url, cloud_model=args.cloud_model,
+                       approval=args.approval, fallback_local=not args.no_fallback,
+                       approver=cli_approver, store=store, secret_values=secret_values)
+
+
 def run_task(task, args: argparse.Namespace, secrets=None, secret_values=None) -> int:  # type: ignore[no-untyped-def]
-    from core.agent import AgentConfig, build_router
+    from core.agent import build_router
     from core.browser.session import BrowserConfig, BrowserSession
     from core.loop import run_episode
 
-    router = build_router(AgentConfig(mode=args.mode, small=args.small, large=args.large))
     store = open_store(args.db)
+    router = build_router(agent_config(args, store, secret_values))
     print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
     with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
         result = run_episode(task, session, router, store, mode=args.mode,
@@ -196,6 +217,48 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from exc
     print(f"wrote {count} episode(s) to {args.out}")
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    store = open_store(args.db)
+    rows = store.cloud_requests(args.episode)
+    if not rows:
+        print("no cloud requests recorded" + (f" for episode {args.episode}" if args.episode else ""))
+        return 0
+    total_in = total_out = 0
+    for row in rows:
+        total_in += int(row["input_tokens"] or 0)
+        total_out += int(row["output_tokens"] or 0)
+        print(f"#{row['id']} episode {row['episode_id']} step {row['step_idx']} "
+              f"{row['created_at']} {row['status']} -> {row['url']} "
+              f"({row['input_tokens']} in / {row['output_tokens']} out tokens)")
+        payload = json.loads(row["payload"])
+        text = json.dumps(payload, indent=2, ensure_ascii=False)
+        print(text if args.full else "\n".join(text.splitlines()[:40]))
+        if row["response"]:
+            print(f"  response: {row['response']}")
+        if row["error"]:
+            print(f"  error: {row['error']}")
+        print()
+    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
+    return 0
+
+
+def cli_approver(request) -> bool:  # type: ignore[no-untyped-def]
+    """Ask on the terminal; with no terminal (CI, pipes) the answer is no."""
+    import json
+
+    if not sys.stdin or not sys.stdin.isatty():
+        print("  cloud request denied: no terminal to ask for approval", file=sys.stderr)
+        return False
+    print(f"\n--- this would be sent to the cloud (step {request.step + 1}) ---")
+    print(json.dumps(request.payload, indent=2, ensure_ascii=False))
+    if request.redactions:
+        print(f"redacted before sending: {', '.join(request.redactions)}")
+    answer = input("send it? [y/N] ").strip().lower()
+    return answer in ("y", "yes")
 
 
 def cmd_models(args: argparse.Namespace) -> int:

@@ -103,7 +103,8 @@ def run_episode(
                 break
             observation = session.observe(last_error=error)
             context = StepContext(intent=intent, observation=observation, history=tuple(history),
-                                  notes=tuple(notes), step=idx, task_id=task.id)
+                                  notes=tuple(notes), step=idx, task_id=task.id,
+                                  episode_id=episode_id)
             t0 = time.perf_counter()
             try:
                 decision = router.decide(context)

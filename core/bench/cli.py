@@ -39,13 +39,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"wrote {report} and {report.with_suffix('.png')}")
         return 0
 
-    from core.agent import AgentConfig, build_router
+    from core.agent import build_router
+    from core.bench.practice import demo_secrets
     from core.bench.runner import run_bench
-    from core.cli import open_store
+    from core.cli import agent_config, open_store
     from core.sites import SiteServer
 
-    router = build_router(AgentConfig(mode=args.mode, small=args.small, large=args.large))
     store = open_store(args.db)
+    resolve, values = demo_secrets()
+    router = build_router(agent_config(args, store, values))
     seeds = list(range(args.seed, args.seed + args.episodes))
     with SiteServer() as server:
         jobs, names = _jobs(args, server.base_url, seeds)
@@ -60,7 +62,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         try:
             results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
                                 headless=not args.headed, max_steps=args.max_steps,
-                                progress=progress)
+                                progress=progress, secrets=resolve, secret_values=values,
+                                extra_stats=lambda: router_stats(router))
         finally:
             bar.close()
     print(f"success rate: {results['success_rate']:.1%} over {results['episodes']} episodes; "
@@ -70,6 +73,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_report([(args.out, results)], args.report)
         print(f"report: {args.report}")
     return 0
+
+
+def router_stats(router) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Cloud requests/tokens and routing counts, when the router has a cloud seat."""
+    stats: dict[str, object] = dict(getattr(router, "stats", {}))
+    large = getattr(router, "large", None)
+    if large is not None and hasattr(large, "requests"):
+        stats.update(cloud_requests=large.requests, cloud_input_tokens=large.input_tokens,
+                     cloud_output_tokens=large.output_tokens)
+    return {"router_stats": stats}
 
 
 def _jobs(args: argparse.Namespace, base_url: str, seeds: list[int]):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.browser.executor import SecretResolver
 from core.browser.session import BrowserConfig, BrowserSession
 from core.loop import EpisodeResult, StepEvent, run_episode
 from core.routing import Router
@@ -106,6 +107,8 @@ def run_bench(
     source: str = "bench",
     progress: Callable[[EpisodeSummary], None] | None = None,
     extra_stats: Callable[[], dict[str, object]] | None = None,
+    secrets: SecretResolver | None = None,
+    secret_values: Callable[[], list[str]] | None = None,
 ) -> dict[str, object]:
     episodes: list[EpisodeSummary] = []
     meta = {**meta, "git_commit": git_commit(), "mode": mode, "policy": router.id,
@@ -115,7 +118,8 @@ def run_bench(
         try:
             for task, seed in jobs:
                 result = run_episode(task, session, router, store, mode=mode, seed=seed,
-                                     max_steps=max_steps, source=source)
+                                     max_steps=max_steps, source=source, secrets=secrets,
+                                     secret_values=secret_values)
                 summary = _summary(task.id, seed, result)
                 episodes.append(summary)
                 results = summarize(episodes, {**meta, "complete": False,

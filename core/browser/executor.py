@@ -21,6 +21,18 @@ SECRET_PLACEHOLDER = re.compile(r"\{\{secret:([A-Za-z0-9_.-]+)\}\}")
 _FILL_TYPES = {"date", "time", "datetime-local", "month", "week", "color", "range"}
 
 
+_US_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def _input_value(input_type: str, text: str) -> str:
+    """A date as people write it (MM/DD/YYYY) becomes the ISO value a date input takes."""
+    match = _US_DATE.match(text)
+    if input_type == "date" and match:
+        month, day, year = (int(g) for g in match.groups())
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return text
+
+
 class SecretMissing(KeyError):
     pass
 
@@ -43,11 +55,26 @@ def _locate(page: Page, element_id: str) -> Locator:
     return page.locator(f'[data-sid="{element_id}"]')
 
 
+# Resolves once the DOM has been quiet for `quiet` ms (or after `limit` ms): pages react to a
+# click or a keystroke asynchronously (autocomplete menus wait ~300 ms, widgets animate), and
+# the next observation should show that reaction.
+_DOM_QUIET_JS = """([quiet, limit]) => new Promise((resolve) => {
+  let timer = setTimeout(done, quiet);
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+  const cap = setTimeout(done, limit);
+  function done() { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true); }
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})"""
+DOM_QUIET_MS = 350
+DOM_QUIET_LIMIT_MS = 2000
+
+
 def _settle(page: Page) -> None:
     try:
         page.wait_for_load_state("domcontentloaded", timeout=3000)
+        page.evaluate(_DOM_QUIET_JS, [DOM_QUIET_MS, DOM_QUIET_LIMIT_MS])
     except PlaywrightError:
-        pass
+        pass  # a navigation replaced the document: the next observation waits for it
 
 
 def execute_action(page: Page, action: Action, *, secrets: SecretResolver | None = None,
@@ -82,8 +109,10 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
             loc = _require(page, action.id)
             text = substitute_secrets(action.text, secrets)
             input_type = (loc.get_attribute("type") or "").lower()
-            if input_type in _FILL_TYPES:
-                loc.fill(text, timeout=timeout_ms)
+            if loc.evaluate(_IS_WIDGET_SLIDER_JS):
+                _set_slider(loc, text, timeout_ms)
+            elif input_type in _FILL_TYPES:
+                loc.fill(_input_value(input_type, text), timeout=timeout_ms)
             else:
                 loc.fill("", timeout=timeout_ms)
                 # Key by key, so pages that listen to key events (autocomplete) see them.
@@ -107,6 +136,43 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
             page.goto(action.url, wait_until="domcontentloaded")
         case "note" | "stop":
             pass  # nothing to do on the page; the loop records them
+
+
+# A slider that is not an <input type=range> (ARIA role=slider, jQuery UI's .ui-slider): typing
+# a number into it moves it with the arrow keys, as a keyboard user would, until it shows it.
+_IS_WIDGET_SLIDER_JS = """el => el.tagName !== 'INPUT' && (el.getAttribute('role') === 'slider' ||
+  el.classList.contains('ui-slider'))"""
+_SLIDER_VALUE_JS = """el => {
+  const h = el.hasAttribute('aria-valuenow') ? el : el.querySelector('[aria-valuenow]');
+  if (h) return parseFloat(h.getAttribute('aria-valuenow'));
+  if (window.jQuery && el.classList.contains('ui-slider')) return Number(window.jQuery(el).slider('value'));
+  return null;
+}"""
+_SLIDER_MAX_PRESSES = 200
+
+
+def _set_slider(loc: Locator, text: str, timeout_ms: int) -> None:
+    try:
+        target = float(text.strip())
+    except ValueError:
+        raise PlaywrightError(f"a slider takes a number, got {text!r}") from None
+    handle = loc if loc.get_attribute("tabindex") is not None else loc.locator("[tabindex]").first
+    handle.focus(timeout=timeout_ms)
+    first_key = ""
+    for _ in range(_SLIDER_MAX_PRESSES):
+        value = loc.evaluate(_SLIDER_VALUE_JS)
+        if value is None:
+            raise PlaywrightError("the slider does not expose its value")
+        if abs(value - target) < 1e-9:
+            return
+        key = "ArrowRight" if value < target else "ArrowLeft"
+        if first_key and key != first_key:
+            raise PlaywrightError(f"the slider steps over {target:g}; it now shows {value:g}")
+        first_key = key
+        handle.press(key, timeout=timeout_ms)
+        if loc.evaluate(_SLIDER_VALUE_JS) == value:
+            raise PlaywrightError(f"the slider stops at {value:g}; {target:g} is out of its range")
+    raise PlaywrightError(f"the slider did not reach {target:g}")
 
 
 def _require(page: Page, element_id: str) -> Locator:

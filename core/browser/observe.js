@@ -102,6 +102,7 @@
     }
     return true;
   };
+  const WRAPPER_ROLES = new Set(["tab", "menuitem", "treeitem", "option"]);
   const NAME_FROM_CONTENT = new Set(["button", "link", "option", "heading", "tab", "menuitem", "treeitem", "cell", "columnheader"]);
   const roleOf = (el) => {
     const explicit = el.getAttribute("role");
@@ -160,7 +161,8 @@
         }
         if (type === "checkbox" || type === "radio") {
           props.checked = el.checked ? "true" : "false";
-          if (!name) name = el.value || "";
+          // "on" is the value every checkbox has by default: it names nothing.
+          if (!name && el.value !== "on") name = el.value || "";
         } else if (type === "password") {
           props.value = el.value ? "<hidden>" : "";
         } else if (role === "textbox" && el.isContentEditable) {
@@ -183,13 +185,20 @@
         consumed = true;
       } else if (NAME_FROM_CONTENT.has(role)) {
         name = el.getAttribute("aria-label") || el.innerText || el.getAttribute("title") || "";
-        consumed = !el.querySelector("a[href], button, input, select, textarea, [role=button], [role=link], [onclick]");
+        const inner = el.querySelectorAll("a[href], button, input, select, textarea, [role=button], [role=link], [onclick]");
+        // A tab or menu item wrapping one link with its own text is one control, not two.
+        consumed = inner.length === 0 || (inner.length === 1 && WRAPPER_ROLES.has(role) &&
+          clip(inner[0].innerText, maxText) === clip(name, maxText));
       } else {
         name = el.getAttribute("aria-label") || directText(el);
       }
       if (el.disabled) props.disabled = "true";
       if (el.getAttribute("aria-expanded")) props.expanded = el.getAttribute("aria-expanded");
       if (el.getAttribute("aria-selected") === "true") props.selected = "true";
+      // The current page/item of a pager or menu: aria-current, or the common "active" class.
+      const cur = el.getAttribute("aria-current");
+      if ((cur && cur !== "false") || (role === "link" && (el.classList.contains("active") ||
+          (el.parentElement && el.parentElement.tagName === "LI" && el.parentElement.classList.contains("active"))))) props.selected = "true";
       if (el.getAttribute("aria-checked")) props.checked = el.getAttribute("aria-checked");
       if (document.activeElement === el && role === "textbox") props.focused = "true";
       nodes.push({ sid: sidOf(el), role, name: clip(name, maxText), depth, props });

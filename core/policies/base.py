@@ -30,6 +30,7 @@ class StepContext:
     notes: tuple[str, ...] = ()
     step: int = 0
     task_id: str = ""
+    episode_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -195,11 +195,29 @@ def to_chat(episode: EpisodeRecord) -> ExportedEpisode:
     return ExportedEpisode(episode=episode, messages=messages)
 
 
-def export_jsonl(store: TrajectoryStore, out: Path, ids: Iterable[int] | None = None) -> int:
+def redact_episode(episode: EpisodeRecord, redact: Callable[[str], str]) -> EpisodeRecord:
+    """A copy with `redact` applied to every text a person or model could read."""
+    steps = [step.model_copy(update={
+        "observation": redact(step.observation), "action": redact(step.action),
+        "rationale": redact(step.rationale), "error": redact(step.error),
+        "prompt_history": [redact(h) for h in step.prompt_history],
+        "notes": [redact(n) for n in step.notes],
+        "candidates": [{**c, "action": redact(str(c.get("action", ""))),
+                        "rationale": redact(str(c.get("rationale", "")))}
+                       for c in step.candidates]}) for step in episode.steps]
+    return episode.model_copy(update={"intent": redact(episode.intent),
+                                      "answer": redact(episode.answer), "steps": steps})
+
+
+def export_jsonl(store: TrajectoryStore, out: Path, ids: Iterable[int] | None = None,
+                 redact: Callable[[str], str] | None = None) -> int:
+    """Write episodes as JSONL; `redact` (e.g. the privacy redactor) is applied to all text."""
     ids = list(ids) if ids is not None else store.episode_ids()
     count = 0
     with out.open("w", encoding="utf-8") as fh:
         for episode in store.iter_episodes(ids):
+            if redact is not None:
+                episode = redact_episode(episode, redact)
             fh.write(to_chat(episode).model_dump_json() + "\n")
             count += 1
     return count

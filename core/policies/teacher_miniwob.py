@@ -1,0 +1,1 @@
+"""Placeholder until the MiniWoB++ reference solvers land (created by the practice-sites work)."""

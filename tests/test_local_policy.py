@@ -1,0 +1,123 @@
+"""The on-device policy on real llama.cpp models: a tiny GGUF built at test time, and the real
+SmolLM2 in a slow test. Outputs always parse and name real elements; K candidates are ranked."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from core.actions import parse_action
+from core.browser.views import Element, Observation
+from core.models import ModelError, Registry
+from core.policies.base import HistoryItem, StepContext
+from core.policies.llm import LLMSettings, LocalLLM
+from core.policies.local import LocalPolicy
+
+ROLES = ["button", "link", "textbox", "checkbox", "StaticText", "heading"]
+
+
+def random_observation(rng: random.Random, n: int) -> Observation:
+    elements = []
+    for i in range(n):
+        role = rng.choice(ROLES)
+        props = {"value": "x"} if role == "textbox" else {}
+        elements.append(Element(id=str(rng.randint(1, 400) * 10 + i), role=role,
+                                name=f"item {rng.randint(0, 99)}", depth=0, props=props))
+    elements.append(Element(id="7", role="combobox", name="Color", depth=0,
+                            options=("Red", "Blue")))
+    return Observation(url="http://127.0.0.1/page", title="t", elements=tuple(elements))
+
+
+@pytest.fixture(scope="module")
+def tiny_policy(tiny_gguf: Path) -> LocalPolicy:
+    return LocalPolicy(LocalLLM(tiny_gguf, settings=LLMSettings(n_ctx=512)))
+
+
+def test_outputs_always_parse_and_name_real_elements(tiny_policy: LocalPolicy) -> None:
+    rng = random.Random(7)
+    for trial in range(12):
+        obs = random_observation(rng, rng.randint(1, 12))
+        ctx = StepContext(intent=f"do thing {trial}", observation=obs, step=trial)
+        (best,) = tiny_policy.propose(ctx, k=1)
+        assert parse_action(best.action.to_text(), valid_ids=obs.ids) == best.action
+        if best.action.name == "select":
+            assert best.action.option in ("Red", "Blue")
+    assert tiny_policy.parse_failures == 0
+
+
+def test_greedy_is_deterministic_and_reuses_the_kv_cache(tiny_policy: LocalPolicy) -> None:
+    obs = random_observation(random.Random(1), 5)
+    ctx = StepContext(intent="click the button", observation=obs)
+    first = tiny_policy.propose(ctx)[0]
+    gen1 = tiny_policy.last_generation
+    second = tiny_policy.propose(ctx)[0]
+    gen2 = tiny_policy.last_generation
+    assert (first.action, first.rationale, first.score) == (second.action, second.rationale,
+                                                           pytest.approx(second.score))
+    assert gen1 is not None and gen2 is not None
+    assert gen2.n_reused == gen2.n_prompt  # the whole prompt came from the cache
+    later = StepContext(intent="click the button", observation=obs,
+                        history=(HistoryItem("click [7]"),), step=1)
+    tiny_policy.propose(later)
+    gen3 = tiny_policy.last_generation
+    assert gen3 is not None and 0 < gen3.n_reused < gen3.n_prompt  # the fixed prefix is reused
+
+
+def test_top_k_candidates_are_distinct_and_ranked(tiny_policy: LocalPolicy) -> None:
+    obs = random_observation(random.Random(3), 10)
+    ctx = StepContext(intent="open the link", observation=obs)
+    candidates = tiny_policy.propose(ctx, k=3)
+    assert 1 <= len(candidates) <= 3
+    keys = [c.action.normalized() for c in candidates]
+    assert len(set(keys)) == len(keys)
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(c.score <= 0 for c in candidates)
+
+
+def test_observation_longer_than_the_context_is_trimmed(tiny_policy: LocalPolicy) -> None:
+    obs = random_observation(random.Random(5), 400)
+    ctx = StepContext(intent="find the item", observation=obs)
+    prompt = tiny_policy.prompt(ctx)
+    assert "more elements trimmed" in prompt
+    (best,) = tiny_policy.propose(ctx)
+    assert best.action.id == "" or best.action.id in obs.ids
+
+
+def test_corrupt_and_missing_model_files_give_clear_errors(tmp_path: Path, tiny_gguf: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ModelError, match="model file not found: .*nope.gguf"):
+        LocalLLM(missing)
+    garbage = tmp_path / "garbage.gguf"
+    garbage.write_bytes(b"not a model at all" * 100)
+    with pytest.raises(ModelError, match="not a GGUF model file .*garbage.gguf"):
+        LocalLLM(garbage)
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(tiny_gguf.read_bytes()[:5000])
+    with pytest.raises(ModelError, match="llama.cpp could not load .*truncated.gguf"):
+        LocalLLM(truncated)
+
+
+def test_registry_resolves_the_shipped_base_model(tmp_path: Path) -> None:
+    registry = Registry(user_dir=tmp_path)
+    resolved = registry.resolve()
+    assert resolved.model_path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    with pytest.raises(ModelError, match="unknown model 'nope'"):
+        registry.resolve("nope")
+
+
+@pytest.mark.slow
+def test_real_smollm2_outputs_parse_and_rank(tmp_path: Path) -> None:
+    policy = LocalPolicy(LocalLLM.from_resolved(Registry(user_dir=tmp_path).resolve()))
+    rng = random.Random(11)
+    for trial in range(5):
+        obs = random_observation(rng, 8)
+        candidates = policy.propose(StepContext(intent="click the button", observation=obs,
+                                                step=trial), k=3)
+        assert [c.score for c in candidates] == sorted((c.score for c in candidates),
+                                                       reverse=True)
+        for c in candidates:
+            assert parse_action(c.action.to_text(), valid_ids=obs.ids) == c.action
+    assert policy.parse_failures == 0
