@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -283,3 +283,16 @@ def load_practice_tasks(base_url: str, secrets: Mapping[str, str] | None = None,
     synthetic practice secrets; they only resolve `{{secret:…}}` in evaluator references."""
     resolved = load_practice_secrets() if secrets is None else secrets
     return [PracticeTask(config, base_url, resolved) for config in load_practice_configs(path)]
+
+
+def demo_secrets() -> tuple[Callable[[str], str], Callable[[], list[str]]]:
+    """The practice sites' synthetic credentials as a vault would serve them: a resolver for
+    `{{secret:name}}` placeholders (used only by the executor) and the values to mask."""
+    secrets = load_practice_secrets()
+
+    def resolve(name: str) -> str:
+        if name not in secrets:
+            raise KeyError(name)
+        return secrets[name]
+
+    return resolve, lambda: list(secrets.values())

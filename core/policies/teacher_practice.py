@@ -45,8 +45,11 @@ def _find(ctx: StepContext, role: str | tuple[str, ...], name: str = "",
     return None
 
 
+TEXT_ROLES = ("StaticText", "status", "alert")
+
+
 def _texts(ctx: StepContext) -> list[str]:
-    return [e.name for e in ctx.observation.elements if e.role == "StaticText"]
+    return [e.name for e in ctx.observation.elements if e.role in TEXT_ROLES]
 
 
 def _read(ctx: StepContext, pattern: str) -> str | None:
