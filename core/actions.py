@@ -191,7 +191,9 @@ def describe_actions() -> str:
 # --- GBNF ---------------------------------------------------------------------------------
 
 def _gbnf_literal(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t"))
+    return '"' + escaped + '"'
 
 
 def action_grammar(
@@ -201,6 +203,7 @@ def action_grammar(
     with_reason: bool = True,
     max_text_chars: int = 80,
     max_reason_chars: int = 160,
+    max_url_chars: int = 120,
 ) -> str:
     """GBNF for `REASON: ... ACTION: <action>`, with ids restricted to the observation's ids.
 
@@ -254,8 +257,23 @@ def action_grammar(
     if id_list:
         lines.append("elem-id ::= " + " | ".join(_gbnf_literal(i) for i in id_list))
     lines.append(f"text ::= [^\\n\\[\\]]{{0,{max_text_chars}}}")
-    lines.append('url ::= [a-zA-Z0-9:/._?=&%#+-]{1,120}')
+    lines.append(f'url ::= [a-zA-Z0-9:/._?=&%#+-]{{1,{max_url_chars}}}')
     return "\n".join(lines) + "\n"
+
+
+def grammar_max_chars(ids: Iterable[str], select_options: dict[str, list[str]] | None = None,
+                      with_reason: bool = True, max_text_chars: int = 80,
+                      max_reason_chars: int = 160, max_url_chars: int = 120) -> int:
+    """An upper bound on the length of any string `action_grammar` admits. A token is at
+    least one character, so this many new tokens always lets generation finish an action."""
+    longest_id = max((len(i) for i in ids), default=0)
+    longest_option = max((len(o) for opts in (select_options or {}).values() for o in opts),
+                         default=0)
+    action = max(len("type [] [] [1]") + longest_id + max_text_chars,
+                 len("select [] []") + longest_id + longest_option,
+                 len("goto []") + max_url_chars, len("stop []") + max_text_chars)
+    reason = len("REASON: \nACTION: ") + max_reason_chars if with_reason else 0
+    return reason + action
 
 
 def split_reason_action(output: str) -> tuple[str, str]:

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     use = models_sub.add_parser("use")
     use.add_argument("name")
 
+    app = sub.add_parser("app", help="open the desktop app")
+    _add_db(app)
+
     from core.bench.cli import add_bench_parser  # the benchmark's own flags live with it
 
     add_bench_parser(sub, _add_model_flags, _add_db)
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": cmd_run, "demo": cmd_demo, "sites": cmd_sites, "export": cmd_export,
-        "models": cmd_models, "audit": cmd_audit,
+        "models": cmd_models, "audit": cmd_audit, "app": cmd_app,
     }
     from core.bench.cli import cmd_bench
 
@@ -244,6 +247,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print()
     print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from app.main import main as app_main  # Qt loads only for the app
+
+    return app_main(db=args.db)
 
 
 def cli_approver(request) -> bool:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def random_observation(rng: random.Random, n: int) -> Observation:
 
 @pytest.fixture(scope="module")
 def tiny_policy(tiny_gguf: Path) -> LocalPolicy:
-    return LocalPolicy(LocalLLM(tiny_gguf, settings=LLMSettings(n_ctx=512)))
+    return LocalPolicy(LocalLLM(tiny_gguf, settings=LLMSettings(n_ctx=1024)))
 
 
 def test_outputs_always_parse_and_name_real_elements(tiny_policy: LocalPolicy) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 
 from core.browser.session import BrowserError, BrowserSession
+from core.paths import RESOURCES
 from core.sites import miniwob_html_dir
 from core.tasks import Evaluation
 
@@ -64,6 +65,14 @@ OBSERVE_ROOT = "#area, body > .ui-dialog, body > .ui-autocomplete, body > .ui-da
 def miniwob_task_names() -> list[str]:
     """Every task the installed miniwob package ships, sorted."""
     return sorted(p.stem for p in (miniwob_html_dir() / "miniwob").glob("*.html"))
+
+
+DEV_TASKS_FILE = RESOURCES / "benchmarks" / "miniwob-dev.txt"
+
+
+def dev_task_names() -> list[str]:
+    """The development tasks (tuning, reference solvers, training); the rest are held out."""
+    return load_task_list(f"@{DEV_TASKS_FILE}")
 
 
 def load_task_list(spec: str) -> list[str]:

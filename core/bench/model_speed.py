@@ -73,7 +73,7 @@ def main() -> None:
     new_tokens: list[int] = []
     reused: list[int] = []
     decode_tps: list[float] = []
-    prompts: list[tuple[str, str]] = []
+    prompts: list[tuple[str, str, int]] = []
     for contexts in episodes:
         for ctx in contexts:
             t0 = time.perf_counter()
@@ -85,15 +85,15 @@ def main() -> None:
             reused.append(gen.n_reused)
             if gen.decode_s > 0 and gen.n_generated > 1:
                 decode_tps.append((gen.n_generated - 1) / gen.decode_s)
-            prompts.append((policy.prompt(ctx), policy.grammar(ctx)))
+            prompts.append((policy.prompt(ctx), policy.grammar(ctx), policy.max_new_tokens(ctx)))
 
     bare: list[float] = []
     raw = llm.llm
     raw.reset()
-    for prompt, gbnf in prompts:
+    for prompt, gbnf, max_tokens in prompts:
         grammar = llm.grammar(gbnf)
         t0 = time.perf_counter()
-        raw.create_completion(prompt, grammar=grammar, max_tokens=policy.max_new_tokens,
+        raw.create_completion(prompt, grammar=grammar, max_tokens=max_tokens,
                               temperature=0.0, top_k=40, top_p=0.95, min_p=0.05,
                               repeat_penalty=1.0)
         bare.append(time.perf_counter() - t0)

@@ -104,6 +104,11 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
                 value = loc.evaluate("el => el.value")
                 loc.locator("xpath=ancestor::select[1]").select_option(value=value, timeout=timeout_ms)
             else:
+                # Hover first and let the element settle: pages that swap an icon's image on
+                # hover leave it without a size until the new image loads, and a press in that
+                # moment lands on whatever lies beneath.
+                loc.hover(timeout=timeout_ms)
+                loc.wait_for(state="visible", timeout=timeout_ms)
                 loc.click(timeout=timeout_ms)
         case "type":
             loc = _require(page, action.id)
@@ -128,7 +133,7 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
         case "scroll":
             sign = 1 if action.direction == "down" else -1
             # scrollBy is synchronous; a synthetic wheel event lands after an unknown delay.
-            page.evaluate("(s) => window.scrollBy(0, s * window.innerHeight * 0.8)", sign)
+            page.evaluate(_SCROLL_JS, sign)
         case "go_back":
             if page.go_back(wait_until="domcontentloaded") is None:
                 raise PlaywrightError("there is no previous page")
@@ -137,6 +142,25 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
         case "note" | "stop":
             pass  # nothing to do on the page; the loop records them
 
+
+# Scroll the window; when it cannot move that way, scroll the largest visible area that can (a
+# scrollable panel, a long text box): `scroll` names no target, and that is the one a user means.
+_SCROLL_JS = """s => {
+  const dy = s * window.innerHeight * 0.8;
+  const se = document.scrollingElement || document.documentElement;
+  const can = (el, h) => dy > 0 ? el.scrollTop + h < el.scrollHeight - 1 : el.scrollTop > 0;
+  if (can(se, window.innerHeight)) { window.scrollBy(0, dy); return; }
+  let best = null, bestArea = 0;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.scrollHeight <= el.clientHeight + 1 || !can(el, el.clientHeight)) continue;
+    if (!/(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.tagName !== 'TEXTAREA') continue;
+    const r = el.getBoundingClientRect();
+    const area = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0)) *
+                 Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
+    if (area > bestArea) { best = el; bestArea = area; }
+  }
+  (best || window).scrollBy(0, dy);
+}"""
 
 # A slider that is not an <input type=range> (ARIA role=slider, jQuery UI's .ui-slider): typing
 # a number into it moves it with the arrow keys, as a keyboard user would, until it shows it.

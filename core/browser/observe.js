@@ -187,7 +187,7 @@
         name = el.getAttribute("aria-label") || el.innerText || el.getAttribute("title") || "";
         const inner = el.querySelectorAll("a[href], button, input, select, textarea, [role=button], [role=link], [onclick]");
         // A tab or menu item wrapping one link with its own text is one control, not two.
-        consumed = inner.length === 0 || (inner.length === 1 && WRAPPER_ROLES.has(role) &&
+        consumed = inner.length === 0 || (inner.length === 1 && WRAPPER_ROLES.has(role) && inner[0].tagName === "A" &&
           clip(inner[0].innerText, maxText) === clip(name, maxText));
       } else {
         name = el.getAttribute("aria-label") || directText(el);

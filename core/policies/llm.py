@@ -108,7 +108,22 @@ class LocalLLM:
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
+    def check_grammar(self, gbnf: str) -> bool:
+        """llama.cpp crashes the process on a malformed grammar at sampling time; its own
+        parser returns NULL instead, so ask it first."""
+        import llama_cpp
+
+        with _quiet_stderr():
+            sampler = llama_cpp.llama_sampler_init_grammar(self.llm._model.vocab,
+                                                           gbnf.encode("utf-8"), b"root")
+        if not sampler:
+            return False
+        llama_cpp.llama_sampler_free(sampler)
+        return True
+
     def grammar(self, gbnf: str):  # type: ignore[no-untyped-def]
+        if not self.check_grammar(gbnf):
+            raise ModelError("the generated action grammar is malformed")
         with _quiet_stderr():
             return self._grammar_cls.from_string(gbnf, verbose=False)
 

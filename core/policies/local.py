@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from core.actions import ActionParseError, action_grammar, parse_action, split_reason_action
+from core.actions import (
+    ActionParseError,
+    action_grammar,
+    grammar_max_chars,
+    parse_action,
+    split_reason_action,
+)
 from core.models import ModelError
 from core.policies.base import Candidate, PolicyError, StepContext
 from core.policies.llm import Generation, LocalLLM
@@ -18,16 +24,16 @@ from core.prompts import chatml, system_prompt, user_prompt
 log = logging.getLogger(__name__)
 
 MAX_REASON_CHARS = 100
-MAX_NEW_TOKENS = 72
+MAX_TEXT_CHARS = 60
+MAX_URL_CHARS = 100
 # When the prompt does not fit the context, the observation is cut at an element-line boundary
 # (the tail is dropped with a "… N more elements trimmed" marker) in these steps.
 TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
 
 
 class LocalPolicy:
-    def __init__(self, llm: LocalLLM, *, max_new_tokens: int = MAX_NEW_TOKENS):
+    def __init__(self, llm: LocalLLM):
         self.llm = llm
-        self.max_new_tokens = max_new_tokens
         self._system = system_prompt()
         self.last_generation: Generation | None = None
         self.parse_failures = 0
@@ -37,10 +43,18 @@ class LocalPolicy:
     def id(self) -> str:
         return f"local:{self.llm.name}"
 
+    def max_new_tokens(self, context: StepContext, with_reason: bool = True) -> int:
+        """Enough tokens for the longest output the grammar admits: never cut mid-action."""
+        obs = context.observation
+        return grammar_max_chars(obs.ids, obs.select_options, with_reason=with_reason,
+                                 max_text_chars=MAX_TEXT_CHARS,
+                                 max_reason_chars=MAX_REASON_CHARS, max_url_chars=MAX_URL_CHARS)
+
     def prompt(self, context: StepContext) -> str:
+        budget = self.max_new_tokens(context)
         for limit in TRIM_STEPS:
             text = chatml(self._system, user_prompt(context, limit))
-            if len(self.llm.tokenize(text)) + self.max_new_tokens <= self.llm.n_ctx:
+            if len(self.llm.tokenize(text)) + budget <= self.llm.n_ctx:
                 if limit is not None:
                     log.info("observation trimmed to %d chars to fit the context", limit)
                 return text
@@ -48,14 +62,20 @@ class LocalPolicy:
 
     def grammar(self, context: StepContext, with_reason: bool = True) -> str:
         obs = context.observation
-        return action_grammar(obs.ids, obs.select_options, with_reason=with_reason,
-                              max_reason_chars=MAX_REASON_CHARS)
+        bounds = {"max_text_chars": MAX_TEXT_CHARS, "max_reason_chars": MAX_REASON_CHARS,
+                  "max_url_chars": MAX_URL_CHARS}
+        gbnf = action_grammar(obs.ids, obs.select_options, with_reason=with_reason, **bounds)
+        if self.llm.check_grammar(gbnf):
+            return gbnf
+        # An option text the grammar cannot spell: keep every action but `select`.
+        log.warning("grammar with this page's drop-down options is malformed; select disabled")
+        return action_grammar(obs.ids, None, with_reason=with_reason, **bounds)
 
     def propose(self, context: StepContext, k: int = 1) -> list[Candidate]:
         prompt = self.prompt(context)
         try:
             gen = self.llm.generate(prompt, gbnf=self.grammar(context),
-                                    max_tokens=self.max_new_tokens)
+                                    max_tokens=self.max_new_tokens(context))
         except ModelError as exc:
             raise PolicyError(str(exc)) from exc
         self.last_generation = gen
@@ -64,7 +84,7 @@ class LocalPolicy:
             reason, action_text = split_reason_action(gen.text)
             action = parse_action(action_text, valid_ids=context.observation.ids)
         except ActionParseError as exc:
-            # The grammar makes this unreachable unless generation hit max_tokens mid-action.
+            # The grammar and the token budget make this unreachable; count it if it happens.
             self.parse_failures += 1
             log.warning("unparseable model output %r: %s", gen.text, exc)
             action = parse_action("scroll [down]")
@@ -88,8 +108,8 @@ class LocalPolicy:
         for attempt in range(2 * k):
             if len(found) >= k - 1:
                 break
-            gen = self.llm.generate(prefix, gbnf=gbnf, max_tokens=40, temperature=1.0,
-                                    seed=attempt + 1)
+            gen = self.llm.generate(prefix, gbnf=gbnf, temperature=1.0, seed=attempt + 1,
+                                    max_tokens=self.max_new_tokens(context, with_reason=False))
             try:
                 action = parse_action(gen.text, valid_ids=context.observation.ids)
             except ActionParseError:

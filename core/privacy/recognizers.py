@@ -111,7 +111,8 @@ PASSWORD_PATTERNS = (
     # "password: hunter2", "pw=hunter2", "my password for gmail is hunter2"
     GroupPattern("password labelled", re.compile(
         rf"(?i)\b{_PW_KW}\b(?:[ \t]+(?:for|of|on|to)[ \t]+[^\n:=]{{1,40}}?)?"
-        rf"(?:[ \t]*[:=][ \t]*|[ \t]+(?:is|was)[ \t]+){_QUOTED_OR_TOKEN}"), 0.8, _plausible_password),
+        rf"(?:[ \t]*[:=][ \t]*|[ \t]+(?:is|was)[ \t]+){_QUOTED_OR_TOKEN}"), 0.8,
+        _plausible_password),
     # "log in with password hunter2", "use the password hunter2"
     GroupPattern("password after verb", re.compile(
         rf"(?i)\b(?:with|using|use|enter|type)[ \t]+(?:the[ \t]+|my[ \t]+)?{_PW_KW}[ \t]+"
@@ -188,16 +189,56 @@ CVV_PATTERNS = (
         r"[^\n\d]{0,16}?\b(?P<v>\d{3,4})\b"), 0.7),
 )
 
+# --- card numbers presidio's pattern misses (2-series Mastercard, 19-digit, Maestro, JCB 15) -
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+# (IIN prefix range, allowed lengths)
+_CARD_RANGES: tuple[tuple[int, int, frozenset[int]], ...] = tuple(
+    (low, high, frozenset(lengths)) for low, high, lengths in (
+        (4, 4, (13, 16, 19)), (51, 55, (16,)), (2221, 2720, (16,)), (34, 34, (15,)),
+        (37, 37, (15,)), (6011, 6011, range(16, 20)), (644, 649, range(16, 20)),
+        (65, 65, range(16, 20)), (3528, 3589, range(16, 20)), (2131, 2131, (15,)),
+        (1800, 1800, (15,)), (300, 305, range(14, 20)), (36, 36, range(14, 20)),
+        (38, 39, range(16, 20)), (62, 62, range(16, 20)), (2200, 2204, range(16, 20)),
+        (5018, 5018, range(12, 20)), (5020, 5020, range(12, 20)), (5038, 5038, range(12, 20)),
+        (5893, 5893, range(12, 20)), (6304, 6304, range(12, 20)), (6759, 6759, range(12, 20)),
+        (6761, 6763, range(12, 20)),
+    ))
+
+
+def _card_number(text: str, match: re.Match[str]) -> bool:
+    digits = re.sub(r"\D", "", match.group("v"))
+    if not 12 <= len(digits) <= 19 or not _luhn(digits):
+        return False
+    return any(low <= int(digits[:len(str(low))]) <= high and len(digits) in lengths
+               for low, high, lengths in _CARD_RANGES)
+
+
+CARD_PATTERNS = (
+    GroupPattern("card number (IIN + Luhn)", re.compile(r"\b(?P<v>\d(?:[- ]?\d){11,18})\b"),
+                 0.9, _card_number),
+)
+
 # --- birth dates and street addresses --------------------------------------------------------
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
          rf"{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}}|"
          rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?{_MONTH},?[ \t]+\d{{4}})")
+# A label and its value are often two StaticText lines: "… 'Date of birth'\n [7] StaticText '…".
+_NEXT_LINE = r"['\"]?[ \t]*\n[ \t]*\[[^\]\n]+\][ \t]+StaticText[ \t]+['\"]"
 BIRTH_DATE_PATTERNS = (
     GroupPattern("date of birth", re.compile(
         rf"(?i)\b(?:date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|birth[ \t]?(?:date|day)|born(?:[ \t]+on)?)"
-        rf"\b[ \t]*(?:[:\-=]|is|was)?[ \t]*(?P<v>{_DATE})"), 0.8),
+        rf"\b(?:{_NEXT_LINE}|[ \t]*(?:[:\-=]|is|was)?[ \t]*)(?P<v>{_DATE})"), 0.8),
 )
 
 # USPS street suffixes (the common ones): a number, 1-4 capitalised words, then one of these.
@@ -213,7 +254,13 @@ _STREET_SUFFIX = (
     "Point|Points|Port|Prairie|Radial|Ranch|Rapid|Rapids|Rest|Ridge|River|Route|Row|Run|"
     "Shoal|Shoals|Shore|Shores|Spring|Springs|Spur|Station|Stravenue|Stream|Summit|Throughway|"
     "Trace|Track|Trafficway|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|View|Views|Village|"
-    "Ville|Vista|Walk|Wall|Well|Wells")
+    "Ville|Vista|Walk|Wall|Well|Wells|Lock|Locks|Lodge|Skyway|Parkways|Crossroad|Curve|Fall|"
+    "Fords|Forks|Glens|Greens|Groves|Harbors|Inlet|Junctions|Keys|Knolls|Lights|Manors|Mounts|"
+    "Overpass|Plain|Plains|Ports|Ramp|Ridges|Roads|Routes|Squares|Streets|Tracks|Unions|"
+    "Villages|Ways|Avenues|Drives|Courts|Centers|Cliffs|Commons|Corners|Coves|Creeks|Crests|"
+    "Extensions|Fields|Gateways|Haven|Heights|Hollows|Isles|Lakes|Loaf|Mall|Meadows|Mews|"
+    "Orchards|Parks|Passage|Plazas|Rest|Shoals|Springs|Stations|Summits|Trafficway|Valleys|"
+    "Viaduct|Views|Vistas|Walks|Wells")
 ADDRESS_PATTERNS = (
     GroupPattern("us street address", re.compile(
         rf"\b(?P<v>\d{{1,6}}[ \t]+(?:[A-Z][a-z]+[ \t]+){{1,4}}(?:{_STREET_SUFFIX})\b\.?"
@@ -238,7 +285,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return OFFLINE_TLD(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
 
 
-_PHONE_CANDIDATE = re.compile(r"[^\n]*(?:\d[^\n\d]{0,3}){7}[^\n]*")
+_SEVEN_DIGITS = re.compile(r"(?:\d[^\d\n]{0,3}){6}\d")
 
 
 class LinePhoneRecognizer(PhoneRecognizer):
@@ -252,11 +299,16 @@ class LinePhoneRecognizer(PhoneRecognizer):
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        for line in _PHONE_CANDIDATE.finditer(text):
-            for result in super().analyze(line.group(0), entities, nlp_artifacts):
-                result.start += line.start()
-                result.end += line.start()
-                results.append(result)
+        offset = 0
+        for line in text.split("\n"):
+            if _SEVEN_DIGITS.search(line):
+                for result in super().analyze(line, entities, nlp_artifacts):
+                    if result.start > 0 and line[result.start - 1] in ":.":
+                        continue  # "17:09:08.195552": the tail of a timestamp
+                    result.start += offset
+                    result.end += offset
+                    results.append(result)
+            offset += len(line) + 1
         return results
 
 
@@ -268,6 +320,7 @@ def custom_recognizers() -> list[LocalRecognizer]:
         GroupPatternRecognizer("PRIVATE_KEY", PRIVATE_KEY_PATTERNS, "PrivateKeyRecognizer"),
         GroupPatternRecognizer("OTP", OTP_PATTERNS, "OtpRecognizer"),
         GroupPatternRecognizer("CARD_CVV", CVV_PATTERNS, "CvvRecognizer"),
+        GroupPatternRecognizer("CREDIT_CARD", CARD_PATTERNS, "CardNumberRecognizer"),
         GroupPatternRecognizer("DATE_OF_BIRTH", BIRTH_DATE_PATTERNS, "BirthDateRecognizer"),
         GroupPatternRecognizer("LOCATION", ADDRESS_PATTERNS, "StreetAddressRecognizer"),
         OfflineEmailRecognizer(),
