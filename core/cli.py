@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(app)
 
     from core.bench.cli import add_bench_parser  # the benchmark's own flags live with it
+    from trainer.cli import add_train_parser
 
     add_bench_parser(sub, _add_model_flags, _add_db)
+    add_train_parser(sub, _add_db)
     return parser
 
 
@@ -95,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         "models": cmd_models, "audit": cmd_audit, "app": cmd_app,
     }
     from core.bench.cli import cmd_bench
+    from trainer.cli import cmd_train
 
     handlers["bench"] = cmd_bench
+    handlers["train"] = cmd_train
     from core.agent import ConfigError
     from core.browser.session import BrowserError
     from core.models import ModelError

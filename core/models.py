@@ -35,6 +35,7 @@ class ModelEntry(BaseModel):
     base: str = ""                 # adapters: the registry name of their base model
     adapter: str = ""              # adapters: the LoRA GGUF file
     chat_template: str = "chatml"
+    prompt_style: Literal["full", "compact"] = "full"
     n_ctx_train: int = 2048
     license: str = ""
     provenance: dict[str, object] = Field(default_factory=dict)
@@ -53,6 +54,7 @@ class ResolvedModel(BaseModel):
     model_path: Path
     lora_path: Path | None = None
     chat_template: str = "chatml"
+    prompt_style: str = "full"
     entry: ModelEntry
 
 
@@ -129,11 +131,12 @@ class Registry:
             lora = resolve_path(entry.adapter, root)
             check_gguf(lora)
             return ResolvedModel(name=entry.name, model_path=base.model_path, lora_path=lora,
-                                 chat_template=entry.chat_template, entry=entry)
+                                 chat_template=entry.chat_template,
+                                 prompt_style=entry.prompt_style, entry=entry)
         path = resolve_path(entry.gguf, root)
         check_gguf(path)
         return ResolvedModel(name=entry.name, model_path=path, chat_template=entry.chat_template,
-                             entry=entry)
+                             prompt_style=entry.prompt_style, entry=entry)
 
     def add(self, entry: ModelEntry) -> None:
         self.user.models = [m for m in self.user.models if m.name != entry.name] + [entry]

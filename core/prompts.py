@@ -14,8 +14,16 @@ from core.policies.base import StepContext
 HISTORY_STEPS = 4
 
 
-def system_prompt() -> str:
-    template = (RESOURCES / "prompts" / "system.txt").read_text(encoding="utf-8")
+# "full" lists the action language (models that were never taught it need it); "compact" is
+# for distilled students, which learned the language from data: ~25 tokens instead of ~210,
+# which matters most for training time, since every example carries the system prompt.
+PROMPT_FILES = {"full": "system.txt", "compact": "system_compact.txt"}
+
+
+def system_prompt(style: str = "full") -> str:
+    if style not in PROMPT_FILES:
+        raise ValueError(f"unknown prompt style {style!r}; choose one of {sorted(PROMPT_FILES)}")
+    template = (RESOURCES / "prompts" / PROMPT_FILES[style]).read_text(encoding="utf-8")
     return template.replace("{actions}", describe_actions()).strip()
 
 

@@ -167,9 +167,9 @@ def test_logits_match_transformers(tiny_gguf: Path, tiny_hf_dir: Path) -> None:
     with torch.no_grad():
         expected = model(torch.tensor([tokens])).logits[0].numpy()
     llm.eval(tokens)
-    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-3)
+    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
     last = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
-    np.testing.assert_allclose(last, expected[-1], atol=1e-3)
+    np.testing.assert_allclose(last, expected[-1], atol=1e-2)
 
 
 def test_lora_adapter_converts_and_matches_peft(
@@ -197,7 +197,7 @@ def test_lora_adapter_converts_and_matches_peft(
             base = peft_model(torch.tensor([tokens])).logits[0].numpy()
     llm.eval(tokens)
     assert np.abs(base - expected).max() > 0.1
-    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-3)
+    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
 
 
 @pytest.mark.parametrize("damage", ["random", "truncated", "empty"])

@@ -63,6 +63,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
                                 headless=not args.headed, max_steps=args.max_steps,
                                 progress=progress, secrets=resolve, secret_values=values,
+                                source=episode_source(args.mode, args.large),
                                 extra_stats=lambda: router_stats(router))
         finally:
             bar.close()
@@ -73,6 +74,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_report([(args.out, results)], args.report)
         print(f"report: {args.report}")
     return 0
+
+
+def episode_source(mode: str, large: str) -> str:
+    """How the trainer knows who demonstrated an episode: the teacher alone, or a mix."""
+    return "teacher" if mode == "cloud" and large == "teacher" else mode
 
 
 def router_stats(router) -> dict[str, object]:  # type: ignore[no-untyped-def]

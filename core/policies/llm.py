@@ -71,12 +71,14 @@ class LocalLLM:
     """One loaded GGUF (plus an optional LoRA adapter GGUF)."""
 
     def __init__(self, model_path: Path, lora_path: Path | None = None,
-                 settings: LLMSettings | None = None, name: str | None = None):
+                 settings: LLMSettings | None = None, name: str | None = None,
+                 prompt_style: str = "full"):
         from llama_cpp import Llama, LlamaGrammar  # heavy import, only when a model is used
 
         self._grammar_cls = LlamaGrammar
         self.settings = settings or LLMSettings()
         self.name = name or model_path.stem
+        self.prompt_style = prompt_style
         check_gguf(model_path)
         if lora_path is not None:
             check_gguf(lora_path)
@@ -103,7 +105,8 @@ class LocalLLM:
 
     @classmethod
     def from_resolved(cls, resolved: ResolvedModel, settings: LLMSettings | None = None) -> LocalLLM:
-        return cls(resolved.model_path, resolved.lora_path, settings, name=resolved.name)
+        return cls(resolved.model_path, resolved.lora_path, settings, name=resolved.name,
+                   prompt_style=resolved.prompt_style)
 
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)

@@ -34,7 +34,7 @@ TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
 class LocalPolicy:
     def __init__(self, llm: LocalLLM):
         self.llm = llm
-        self._system = system_prompt()
+        self._system = system_prompt(llm.prompt_style)
         self.last_generation: Generation | None = None
         self.parse_failures = 0
         self.decisions = 0

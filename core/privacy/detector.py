@@ -5,20 +5,26 @@ IBAN with checksum, SSN, phone numbers via libphonenumber); recognizers.py adds 
 lacks (passwords, API keys, OTPs, …); dom.py reads form fields from observation lines; the
 user's vault values are found by exact match whatever the recognizers say.
 
-Choices, measured with `python -m core.privacy.bench` (figures in its docstring):
-- spaCy NER runs on the task and action texts only. On observations it costs ~90-120 ms per
-  3 KB (the budget is 25 ms) and its PERSON/LOCATION/DATE_TIME/NRP tags on UI text are mostly
-  wrong (product names, menu words). Observations get a tokens-only pipeline instead, which is
-  all the pattern recognizers' context words need.
-- NER entity set: PERSON only. LOCATION from the small model has low precision on UI-like text;
-  street addresses come from a pattern. DATE_TIME and NRP are not private on their own (a
-  birth date is, and has its own pattern).
+Choices, measured with `python -m core.privacy.bench` (test split, seed 7, this 2-core box):
+- spaCy NER runs on task and action texts only. On observation pages it made PERSON
+  precision 13.5% (956 predictions: product names, menu words, sentence starts) and the scan
+  74 ms p50 / 243 ms p95 per ~1.5 KB page; without it a page scans in 2.4 ms p50 / 3.7 ms p95.
+  Observations get regex tokens instead of the spaCy pipeline, which is all the pattern
+  recognizers' context words need. Cost: person names on pages are missed (3.5% recall).
+- NER entity set: PERSON only (task text: P 78.8%, R 64.5% on PresidioSentenceFaker).
+  LOCATION NER was precise enough on sentences (P 89%) but cities and countries are not
+  private on their own, and flagging them would keep every flight or weather task local in
+  hybrid mode; street addresses come from a pattern and address fields from the DOM.
+  DATE_TIME and NRP are not private on their own (a birth date is: it has its own pattern).
+- Thresholds: 0.4 after presidio's context boost, so presidio's "very weak" patterns (bare
+  9-digit SSN, passport and bank numbers, 0.05) count only next to a context word.
 - Not used: URL (every page is full of them), presidio's US_DRIVER_LICENSE (fires on any
   short alphanumeric code), DateRecognizer.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from bisect import bisect_right
@@ -70,7 +76,11 @@ REDACTION_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _ACTION_TYPE = re.compile(r"^\s*type\s+\[(?P<id>[^\]\s]+)\]\s+\[(?P<text>.*)\](?:\s+\[[01]\])?\s*$")
 MIN_VAULT_VALUE = 3
 NER_SOURCE = "SpacyRecognizer"
+_NAME_PREFIX = re.compile(
+    r"(?i:email|e-mail|mail|call|text|ask|tell|message|contact|dear|hi|hello|hey|from|to|cc|"
+    r"invite|thanks|thank|regards|remind|meet|send|pay|reply|forward)\b[ \t,:]+")
 
+_WARM_UP = "call (415) 555-0132 or +44 20 7946 0958, mail a.b@example.com, card 4111111111111111"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 _warned_missing_model = False
@@ -132,7 +142,33 @@ def _analyzer(model: str | None, ner_entities: tuple[str, ...]
         registry.add_recognizer(SpacyRecognizer(supported_entities=list(ner_entities)))
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"],
                               context_aware_enhancer=_ContextEnhancer())
+    # Warm-up: libphonenumber loads each region's metadata on first use (~0.3 s), and the
+    # suffix list loads on the first email; pay that here, not in the first step of a run.
+    analyzer.analyze(_WARM_UP, "en", nlp_artifacts=_token_artifacts(_WARM_UP, engine))
+    # The model and presidio are millions of long-lived objects; every full garbage collection
+    # walked them (a ~0.5 s stall in a random scan, measured). Freezing moves what exists now
+    # out of the collector's reach; objects created later are collected as usual.
+    gc.collect()
+    gc.freeze()
     return engine, has_ner, analyzer
+
+
+def _token_artifacts(text: str, engine: SpacyNlpEngine) -> NlpArtifacts:
+    """Regex tokens instead of the spaCy pipeline: ~1 ms instead of ~100 ms per 3 KB (even
+    spaCy's tokenizer alone costs ~10 µs per token once presidio iterates the Doc).
+    Lower-cased tokens stand in for lemmas in context matching ("card", "ssn", "phone");
+    the pattern recognizers need nothing else."""
+    matches = list(_TOKEN.finditer(text))
+    tokens = [m.group(0) for m in matches]
+    lemmas = [t.lower() for t in tokens]
+    artifacts = NlpArtifacts(entities=[], tokens=tokens,  # type: ignore[arg-type]
+                             tokens_indices=[m.start() for m in matches], lemmas=lemmas,
+                             nlp_engine=None, language="en")
+    # A set: the context enhancer only tests membership, and a list makes that O(n).
+    artifacts.keywords = {w for w in lemmas  # type: ignore[assignment]
+                          if w not in STOP_WORDS and w[0].isalnum() and w != "be"}
+    artifacts.nlp_engine = engine
+    return artifacts
 
 
 def get_detector(vault_values: Callable[[], Iterable[str]] | None = None,
@@ -160,6 +196,7 @@ class PrivacyDetector:
         self.pattern_entities = list(pattern_entities)
         self.ner_entities = list(ner_entities) if self.has_ner else []
         self.thresholds = {**THRESHOLDS, **(thresholds or {})}
+        self._last_task: tuple[tuple[str, tuple[str, ...]], list[Finding]] | None = None
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -175,7 +212,11 @@ class PrivacyDetector:
         finding of that field's kind (e.g. a password typed into [12] type=password)."""
         values = self._vault()
         fields: dict[str, DomField] = {}
-        findings = self._scan(task_text, "task", values, {})
+        # The task is the same at every step of an episode, and its scan runs the NER.
+        key = (task_text, tuple(values))
+        if self._last_task is None or self._last_task[0] != key:
+            self._last_task = (key, self._scan(task_text, "task", values, {}))
+        findings = list(self._last_task[1])
         findings += self._scan(observation_text, "observation", values, fields)
         findings += self._scan("\n".join(action_texts), "action", values, fields)
         return findings
@@ -191,7 +232,7 @@ class PrivacyDetector:
               fields: dict[str, DomField]) -> list[Finding]:
         if not text.strip():
             return []
-        findings = [self._finding(r, where) for r in self._analyze(text, where)
+        findings = [self._finding(text, r, where) for r in self._analyze(text, where)
                     if r.score >= self.thresholds.get(r.entity_type, DEFAULT_THRESHOLD)]
         if where == "observation":
             for field in sensitive_fields(text):
@@ -217,32 +258,30 @@ class PrivacyDetector:
         use_ner = bool(self.ner_entities) and (where != "observation" or self.ner_on_observation)
         entities = self.pattern_entities + (self.ner_entities if use_ner else [])
         artifacts = (self._engine.process_text(text, "en") if use_ner
-                     else self._token_artifacts(text))
+                     else _token_artifacts(text, self._engine))
         return self._analyzer.analyze(text, "en", entities=entities, nlp_artifacts=artifacts)
 
-    def _token_artifacts(self, text: str) -> NlpArtifacts:
-        """Regex tokens instead of the spaCy pipeline: ~1 ms instead of ~100 ms per 3 KB (even
-        spaCy's tokenizer alone costs ~10 µs per token once presidio iterates the Doc).
-        Lower-cased tokens stand in for lemmas in context matching ("card", "ssn", "phone");
-        the pattern recognizers need nothing else."""
-        matches = list(_TOKEN.finditer(text))
-        tokens = [m.group(0) for m in matches]
-        lemmas = [t.lower() for t in tokens]
-        artifacts = NlpArtifacts(entities=[], tokens=tokens,  # type: ignore[arg-type]
-                                 tokens_indices=[m.start() for m in matches], lemmas=lemmas,
-                                 nlp_engine=None, language="en")
-        # A set: the context enhancer only tests membership, and a list makes that O(n).
-        artifacts.keywords = {w for w in lemmas  # type: ignore[assignment]
-                              if w not in STOP_WORDS and w[0].isalnum() and w != "be"}
-        artifacts.nlp_engine = self._engine
-        return artifacts
-
     @staticmethod
-    def _finding(result: RecognizerResult, where: Where) -> Finding:
+    def _finding(text: str, result: RecognizerResult, where: Where) -> Finding:
         source = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY,
                                                          "presidio")
+        start, end = result.start, result.end
+        if source == NER_SOURCE:
+            start, end = _trim_name(text, start, end)
         return Finding(category_of(result.entity_type), result.entity_type, where,
-                       result.start, result.end, float(result.score), str(source))
+                       start, end, float(result.score), str(source))
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """The small model glues a leading verb or greeting to names ("Email Maria Garcia")."""
+    while True:
+        match = _NAME_PREFIX.match(text, start, end)
+        if match is None or match.end() >= end:
+            break
+        start = match.end()
+    if text.endswith("'s", start, end):
+        end -= 2
+    return start, end
 
 
 def _typed_into_fields(text: str, fields: Mapping[str, DomField]) -> list[Finding]:

@@ -54,7 +54,9 @@ LABEL_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _QUOTED = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
 _LINE = re.compile(r"^(?P<indent>[ \t]*)\[(?P<id>[^\]\s]+)\][ \t]+(?P<role>[^\s'\"]+)"
                    rf"(?:[ \t]+(?P<name>{_QUOTED}))?(?P<props>[^\n]*)$", re.MULTILINE)
-_PROP = re.compile(rf"(?:^|[ \t])(?P<key>[a-z]+)=(?P<val>{_QUOTED}|[^\s]+)")
+# Unquoted values may hold spaces ("autocomplete=shipping street-address", "options=New York|…"):
+# they run until the next `key=`.
+_PROP = re.compile(rf"(?:^|[ \t])(?P<key>[a-z]+)=(?P<val>{_QUOTED}|\S+(?:[ \t]+(?![a-z]+=)\S+)*)")
 # Values the observation writes in place of what is really in a field.
 _NO_VALUE = frozenset({"", "<hidden>"})
 

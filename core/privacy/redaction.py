@@ -42,11 +42,16 @@ class Redactor:
 
     `detector` finds the spans when `redact` is not given findings; `secrets` returns the
     vault's (name, value) pairs (SecretVault.items) so vault values become `{{secret:name}}`.
-    Without it a vault value gets a `<SECRET_n>` placeholder like any other value.
+    Without it a vault value gets a `<SECRET_n>` placeholder like any other value. The one
+    positional argument may be either (a detector has `.scan`); prefer the keywords.
     """
 
-    def __init__(self, detector: Scanner | None = None, secrets: SecretItems | None = None
-                 ) -> None:
+    def __init__(self, source: Scanner | SecretItems | None = None, *,
+                 detector: Scanner | None = None, secrets: SecretItems | None = None) -> None:
+        if source is not None and hasattr(source, "scan"):
+            detector = detector or source  # type: ignore[assignment]
+        elif source is not None:
+            secrets = secrets or source  # type: ignore[assignment]
         self._detector = detector
         self._secrets = secrets
         self._placeholder_of: dict[str, str] = {}  # value -> placeholder

@@ -1,0 +1,84 @@
+"""Distillation end to end on a tiny real model: trajectories → multi-task examples → LoRA →
+GGUF adapter → llama.cpp, whose greedy answer on a training prompt becomes the target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.policies.llm import LLMSettings, LocalLLM
+from core.store.views import EpisodeRecord, StepRecord
+from trainer.dataset import (
+    DatasetError,
+    build_examples,
+    data_hash,
+    deduplicate,
+    split,
+)
+from trainer.train import TrainConfig, TrainResult, export_adapter, train_lora
+
+OBS = "URL: http://127.0.0.1/x\n[3] button 'Submit'\n[12] link 'Next page'"
+
+
+def episode(eid: int, seed: int, action: str, task: str = "miniwob/click-button",
+            outcome: str = "success", source: str = "teacher") -> EpisodeRecord:
+    return EpisodeRecord(
+        id=eid, task_id=task, intent="Click the Submit button.", start_url="http://x/",
+        mode="cloud", policy="teacher", source=source, seed=seed, outcome=outcome,
+        started_at="2026-01-01T00:00:00",
+        steps=[StepRecord(idx=0, url="http://x/", observation=OBS, action=action,
+                          rationale="The task names the Submit button.")])
+
+
+def test_examples_are_multi_task_split_and_deduplicated() -> None:
+    eps = [episode(1, 1, "click [3]"), episode(2, 1, "click [3]"), episode(3, 5, "click [3]"),
+           episode(4, 9, "click [12]", task="miniwob/click-link")]
+    eps = deduplicate(eps)
+    assert [e.id for e in eps] == [1, 4]  # 2 and 3 repeat episode 1 exactly
+    train = split(eps, eval_seeds={9})
+    assert [e.id for e in train] == [1]
+    examples = build_examples(train, rationale_share=1.0)
+    kinds = sorted(e.kind for e in examples)
+    assert kinds == ["action", "rationale"]
+    action = next(e for e in examples if e.kind == "action")
+    assert action.target == "REASON: The task names the Submit button.\nACTION: click [3]"
+    assert action.prompt.endswith("<|im_start|>assistant\n") and OBS in action.prompt
+    rationale = next(e for e in examples if e.kind == "rationale")
+    assert "CHOSEN ACTION: click [3]" in rationale.prompt
+    assert rationale.target == "REASON: The task names the Submit button."
+    assert data_hash(examples) == data_hash(list(reversed(examples)))
+    with pytest.raises(DatasetError, match="no training examples"):
+        build_examples([])
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_hf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    examples = [e for e in build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)]
+    workdir = tmp_path_factory.mktemp("train")
+    config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
+                         warmup_steps=2, checkpoint_every=20, threads=1)
+    return train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+
+
+def test_lora_gguf_makes_llama_cpp_answer_the_target(trained: TrainResult, tiny_gguf: Path,
+                                                    tiny_hf_dir: Path, tmp_path: Path) -> None:
+    assert trained.losses[-1] < trained.losses[0] / 4
+    adapter = export_adapter(trained, tiny_hf_dir, tmp_path / "student.lora.gguf")
+    example = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)[0]
+    settings = LLMSettings(n_ctx=1024)
+    student = LocalLLM(tiny_gguf, lora_path=adapter, settings=settings)
+    base = LocalLLM(tiny_gguf, settings=settings)
+    want = example.target
+    got = student.generate(example.prompt, max_tokens=60).text
+    assert got == want
+    assert base.generate(example.prompt, max_tokens=60).text != want
+
+
+def test_training_resumes_from_its_checkpoint(trained: TrainResult, tiny_hf_dir: Path) -> None:
+    workdir = trained.adapter_dir.parent
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
+                         warmup_steps=2, checkpoint_every=20, threads=1)
+    again = train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+    assert again.losses == trained.losses  # nothing left to do: all 60 steps were done

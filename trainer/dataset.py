@@ -1,0 +1,115 @@
+"""Training examples from trajectories: the store (or an exported JSONL) → multi-task examples.
+
+Multi-task, as in the paper, so the student keeps its reasoning:
+  (1) action:    objective + short history + observation → "REASON: … ACTION: …"
+  (2) rationale: the same prompt + "Chosen action: …" → "REASON: …"
+Both use the prompt the on-device policy sends (core.prompts), in the student's prompt style.
+Secrets stay placeholders: the store never holds their values (core.loop masks them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from core.prompts import assistant_target, chatml, format_user_prompt, system_prompt
+from core.store.service import TrajectoryStore, read_jsonl
+from core.store.views import EpisodeRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCES = ("teacher", "speculative", "approved", "exploration")
+RATIONALE_CUE = "\nCHOSEN ACTION: {action}\nExplain the choice."
+
+
+class DatasetError(ValueError):
+    """No usable training data, or data that would leak evaluation seeds."""
+
+
+@dataclass(frozen=True)
+class Example:
+    prompt: str   # ChatML text up to and including "<|im_start|>assistant\n"
+    target: str   # what the student must write (loss is on these tokens only)
+    kind: str     # "action" | "rationale"
+    task_id: str
+    seed: int | None
+
+
+def load_episodes(store: TrajectoryStore | None = None, jsonl: Path | None = None,
+                  sources: Iterable[str] = DEFAULT_SOURCES) -> list[EpisodeRecord]:
+    """Successful episodes from the wanted sources."""
+    wanted = set(sources)
+    if jsonl is not None:
+        episodes = [e.episode for e in read_jsonl(jsonl)]
+    elif store is not None:
+        episodes = list(store.iter_episodes(store.episode_ids(outcome="success")))
+    else:
+        raise DatasetError("give a store or an exported JSONL file")
+    return [e for e in episodes if e.outcome == "success" and e.source in wanted and e.steps]
+
+
+def deduplicate(episodes: list[EpisodeRecord]) -> list[EpisodeRecord]:
+    """Drop episodes whose (intent, observations, actions) repeat an earlier one exactly."""
+    seen: set[str] = set()
+    kept = []
+    for episode in episodes:
+        key = hashlib.sha256(json.dumps(
+            [episode.intent] + [(s.observation, s.action) for s in episode.steps]
+        ).encode()).hexdigest()
+        if key not in seen:
+            seen.add(key)
+            kept.append(episode)
+    return kept
+
+
+def split(episodes: list[EpisodeRecord], eval_seeds: Iterable[int] = (),
+          holdout_tasks: Iterable[str] = ()) -> list[EpisodeRecord]:
+    """The training part: evaluation seeds and held-out tasks are never trained on."""
+    seeds, tasks = set(eval_seeds), set(holdout_tasks)
+    return [e for e in episodes if e.seed not in seeds and e.task_id not in tasks]
+
+
+def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compact",
+                   rationale_share: float = 0.5, seed: int = 0) -> list[Example]:
+    """Action examples for every step; rationale examples for a share of steps."""
+    rng = random.Random(seed)
+    system = system_prompt(prompt_style)
+    examples = []
+    for episode in episodes:
+        for step in episode.steps:
+            if step.error:
+                continue  # a failed action is not a demonstration
+            user = format_user_prompt(episode.intent, step.prompt_history, step.notes,
+                                      step.observation)
+            examples.append(Example(chatml(system, user),
+                                    assistant_target(step.rationale, step.action),
+                                    "action", episode.task_id, episode.seed))
+            if step.rationale and rng.random() < rationale_share:
+                cue = RATIONALE_CUE.format(action=step.action)
+                examples.append(Example(chatml(system, user + cue),
+                                        f"REASON: {step.rationale.strip()}", "rationale",
+                                        episode.task_id, episode.seed))
+    if not examples:
+        raise DatasetError("no training examples: the data holds no successful episode "
+                           "from the selected sources")
+    rng.shuffle(examples)
+    return examples
+
+
+def data_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for ex in sorted(examples, key=lambda e: (e.prompt, e.target)):
+        digest.update(ex.prompt.encode())
+        digest.update(ex.target.encode())
+    return digest.hexdigest()[:16]
+
+
+def write_examples(examples: list[Example], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for ex in examples:
+            fh.write(json.dumps(asdict(ex)) + "\n")
