@@ -36,6 +36,7 @@ class AgentConfig:
     approver: Callable[..., bool] | None = None
     store: object = None            # TrajectoryStore for the cloud audit
     secret_values: Callable[[], list[str]] | None = None
+    secret_items: Callable[[], list[tuple[str, str]]] | None = None  # (name, value): vault.items
     extra: dict[str, object] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -100,9 +101,13 @@ def build_router(config: AgentConfig) -> Router:
     from core.privacy.detector import get_detector
     from core.privacy.redaction import Redactor
 
-    detector = get_detector(vault_values=config.secret_values)
+    items = config.secret_items
+    values = config.secret_values or (
+        (lambda: [value for _, value in items()]) if items is not None else None)
+    detector = get_detector(vault_values=values)
     return PrivacyRouter(local=local, large=large_policy(config), detector=detector,
-                         mode=config.mode, redactor_factory=lambda: Redactor(detector),
+                         mode=config.mode,
+                         redactor_factory=lambda: Redactor(detector=detector, secrets=items),
                          approval=config.approval,  # type: ignore[arg-type]
                          approver=config.approver, fallback_local=config.fallback_local,
-                         mask=_masker(config.secret_values), k=config.k)
+                         mask=_masker(values), k=config.k)

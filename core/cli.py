@@ -140,22 +140,23 @@ def print_step(event) -> None:  # type: ignore[no-untyped-def]
         print(f"           ! {event.error}")
 
 
-def agent_config(args: argparse.Namespace, store, secret_values=None):  # type: ignore[no-untyped-def]
+def agent_config(args: argparse.Namespace, store, secret_items=None):  # type: ignore[no-untyped-def]
     from core.agent import AgentConfig
 
     return AgentConfig(mode=args.mode, small=args.small, large=args.large,
                        cloud_url=args.cloud_url, cloud_model=args.cloud_model,
                        approval=args.approval, fallback_local=not args.no_fallback,
-                       approver=cli_approver, store=store, secret_values=secret_values)
+                       approver=cli_approver, store=store, secret_items=secret_items)
 
 
-def run_task(task, args: argparse.Namespace, secrets=None, secret_values=None) -> int:  # type: ignore[no-untyped-def]
+def run_task(task, args: argparse.Namespace, secrets=None, secret_items=None) -> int:  # type: ignore[no-untyped-def]
     from core.agent import build_router
     from core.browser.session import BrowserConfig, BrowserSession
     from core.loop import run_episode
 
     store = open_store(args.db)
-    router = build_router(agent_config(args, store, secret_values))
+    router = build_router(agent_config(args, store, secret_items))
+    secret_values = (lambda: [v for _, v in secret_items()]) if secret_items else None
     print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
     with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
         result = run_episode(task, session, router, store, mode=args.mode,
@@ -200,8 +201,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UserError(f"unknown practice task {task_id!r}; known: {', '.join(tasks)}")
         from core.bench.practice import demo_secrets
 
-        resolve, values = demo_secrets()
-        return run_task(tasks[task_id], args, secrets=resolve, secret_values=values)
+        resolve, items = demo_secrets()
+        return run_task(tasks[task_id], args, secrets=resolve, secret_items=items)
 
 
 def cmd_sites(args: argparse.Namespace) -> int:

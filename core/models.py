@@ -34,6 +34,7 @@ class ModelEntry(BaseModel):
     gguf: str = ""                 # the model file (base/distilled) — empty for adapters
     base: str = ""                 # adapters: the registry name of their base model
     adapter: str = ""              # adapters: the LoRA GGUF file
+    hf_dir: str = ""               # optional unquantized Hugging Face copy the trainer starts from
     chat_template: str = "chatml"
     prompt_style: Literal["full", "compact"] = "full"
     n_ctx_train: int = 2048

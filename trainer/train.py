@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.models import ModelEntry, Registry, ResolvedModel
+from core.models import ModelEntry, Registry, ResolvedModel, resolve_path
 from trainer.dataset import Example
 from trainer.gguf import convert_hf_to_gguf, convert_lora_to_gguf
 
@@ -82,6 +82,8 @@ def prepare_base(resolved: ResolvedModel) -> Path:
     torch = _torch()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    if resolved.entry.hf_dir:
+        return resolve_path(resolved.entry.hf_dir, resolved.model_path.parent)
     gguf = resolved.model_path
     stamp = f"{gguf.stem}-{gguf.stat().st_size}"
     out = CACHE / "hf" / stamp

@@ -46,8 +46,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from core.sites import SiteServer
 
     store = open_store(args.db)
-    resolve, values = demo_secrets()
-    router = build_router(agent_config(args, store, values))
+    resolve, items = demo_secrets()
+    router = build_router(agent_config(args, store, items))
     seeds = list(range(args.seed, args.seed + args.episodes))
     with SiteServer() as server:
         jobs, names = _jobs(args, server.base_url, seeds)
@@ -62,7 +62,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         try:
             results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
                                 headless=not args.headed, max_steps=args.max_steps,
-                                progress=progress, secrets=resolve, secret_values=values,
+                                progress=progress, secrets=resolve,
+                                secret_values=lambda: [v for _, v in items()],
                                 source=episode_source(args.mode, args.large),
                                 extra_stats=lambda: router_stats(router))
         finally:

@@ -285,9 +285,9 @@ def load_practice_tasks(base_url: str, secrets: Mapping[str, str] | None = None,
     return [PracticeTask(config, base_url, resolved) for config in load_practice_configs(path)]
 
 
-def demo_secrets() -> tuple[Callable[[str], str], Callable[[], list[str]]]:
+def demo_secrets() -> tuple[Callable[[str], str], Callable[[], list[tuple[str, str]]]]:
     """The practice sites' synthetic credentials as a vault would serve them: a resolver for
-    `{{secret:name}}` placeholders (used only by the executor) and the values to mask."""
+    `{{secret:name}}` placeholders (used only by the executor) and the (name, value) pairs."""
     secrets = load_practice_secrets()
 
     def resolve(name: str) -> str:
@@ -295,4 +295,4 @@ def demo_secrets() -> tuple[Callable[[str], str], Callable[[], list[str]]]:
             raise KeyError(name)
         return secrets[name]
 
-    return resolve, lambda: list(secrets.values())
+    return resolve, lambda: list(secrets.items())

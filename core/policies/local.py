@@ -32,8 +32,11 @@ TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
 
 
 class LocalPolicy:
-    def __init__(self, llm: LocalLLM):
+    def __init__(self, llm: LocalLLM, *, temperature: float = 0.0, seed: int | None = None):
+        """temperature > 0 samples (exploration); 0 is greedy (the product's default)."""
         self.llm = llm
+        self.temperature = temperature
+        self.seed = seed
         self._system = system_prompt(llm.prompt_style)
         self.last_generation: Generation | None = None
         self.parse_failures = 0
@@ -74,8 +77,10 @@ class LocalPolicy:
     def propose(self, context: StepContext, k: int = 1) -> list[Candidate]:
         prompt = self.prompt(context)
         try:
+            seed = None if self.seed is None else self.seed + context.step
             gen = self.llm.generate(prompt, gbnf=self.grammar(context),
-                                    max_tokens=self.max_new_tokens(context))
+                                    max_tokens=self.max_new_tokens(context),
+                                    temperature=self.temperature, seed=seed)
         except ModelError as exc:
             raise PolicyError(str(exc)) from exc
         self.last_generation = gen

@@ -81,7 +81,10 @@ def _submit(ctx: StepContext, *names: str) -> Moves:
 
 def _fill(ctx: StepContext, field: Element, text: str, what: str) -> Moves | None:
     """Type `text` into `field` unless it already holds it; None when nothing is left to do."""
-    done = _typed(ctx, field, text) if field.props.get("type") == "password" else _value(field) == text
+    if field.props.get("type") == "password":
+        done = _typed(ctx, field, text)
+    else:
+        done = _value(field) == text
     if done:
         return None
     return [(f"type [{field.id}] [{text}] [0]", f"Enter {what} in the field.")]
@@ -242,7 +245,10 @@ def use_autocomplete(ctx: StepContext) -> Moves:
     if not boxes:
         return []
     value = _value(boxes[0])
-    fits = (lambda s: s.startswith(prefix) and s.endswith(suffix))
+
+    def fits(text: str) -> bool:
+        return text.startswith(prefix) and text.endswith(suffix)
+
     if value != prefix and fits(value):
         return _submit(ctx)
     suggestion = _after(ctx, boxes[0], lambda e: e.role != "button" and e.name != value
@@ -393,7 +399,10 @@ def social_media(ctx: StepContext) -> Moves:
     handle = _find(ctx, user, "StaticText")
     if handle is None:
         return []
-    next_post = (lambda e: e.role == "StaticText" and e.name.startswith("@"))
+
+    def next_post(e: Element) -> bool:
+        return e.role == "StaticText" and e.name.startswith("@")
+
     icon = _ICON_ACTIONS.get(wanted)
     if icon is not None:
         target = _after(ctx, handle, lambda e: e.role == "img" and e.name == icon, next_post)

@@ -12,6 +12,12 @@ Corpora (all seeded):
 - observation-like pages in the real line format (shop listing, checkout form, inbox, email,
   account settings, login page), scanned as "observation"; tune and test use other seeds.
 
+Figures (test split, seed 7, 2 busy cores): all targeted types on observation pages P 100%,
+R 51.2% (person names on pages are not looked for: R 3.5%; everything else 95-100%); faker
+sentences P 86.5%, R 52.8% (PERSON P 78.8% R 65.3%; cards R 91.5%; phones R 53.4% on
+faker's international formats); credential sentences P 99.1%, R 91.9% ("new password X" is
+missed). Observation scan p50 2.6 ms / p95 3.9 ms per ~1.5 KB page, ~5 ms per ~3 KB.
+
 A prediction is correct when it overlaps a gold span of a compatible type. R(typed) needs the
 right type; R(any) counts a gold span covered by any finding, which is what redaction needs.
 """
@@ -167,6 +173,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 counts)
     print("\nScan latency")
     print(_latency_line("observation (full page)", obs_lat, [len(p.text) for p in pages]))
+    joined = [a.text + "\n" + b.text for a, b in zip(pages[::2], pages[1::2], strict=False)]
+    big_lat = []
+    for text in joined:
+        t0 = time.perf_counter()
+        detector.scan(text, "observation")
+        big_lat.append((time.perf_counter() - t0) * 1000)
+    print(_latency_line("observation (2 pages)", big_lat, [len(t) for t in joined]))
     print(_latency_line("task sentence", task_lat,
                         [len(s.text) for s in sentences + credentials]))
 

@@ -40,7 +40,6 @@ from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     CryptoRecognizer,
     IbanRecognizer,
-    IpRecognizer,
     SpacyRecognizer,
     UsBankRecognizer,
     UsItinRecognizer,
@@ -51,7 +50,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from core.browser.executor import SECRET_PLACEHOLDER
 from core.privacy.dom import DomField, sensitive_fields
-from core.privacy.recognizers import custom_recognizers
+from core.privacy.recognizers import PublicIpRecognizer, custom_recognizers
 from core.privacy.views import Finding, Where, category_of
 
 log = logging.getLogger(__name__)
@@ -134,7 +133,7 @@ def _analyzer(model: str | None, ner_entities: tuple[str, ...]
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (CreditCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
                        UsItinRecognizer(), UsPassportRecognizer(), UsBankRecognizer(),
-                       CryptoRecognizer(), IpRecognizer(), *custom_recognizers()):
+                       CryptoRecognizer(), PublicIpRecognizer(), *custom_recognizers()):
         registry.add_recognizer(recognizer)
     if has_ner and ner_entities:
         # Only the chosen NER types: LOCATION is also a pattern entity (street addresses), and

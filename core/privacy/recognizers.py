@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import tldextract
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, IpRecognizer, PhoneRecognizer
 
 # The bundled public-suffix snapshot: no fetch, no cache dir (presidio's module-level
 # tldextract.extract would try the network on first use and print a traceback offline).
@@ -282,7 +282,26 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(patterns=self.PATTERNS, name="EmailRecognizer")
 
     def validate_result(self, pattern_text: str) -> bool:
-        return OFFLINE_TLD(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
+        domain = pattern_text.rsplit("@", 1)[-1].lower()
+        # RFC 2606/6761 reserved names are not on the suffix list, but an address under them
+        # is still somebody's address (test data, intranets): treat it as one.
+        if domain.rsplit(".", 1)[-1] in RESERVED_TLDS:
+            return True
+        return OFFLINE_TLD(domain).fqdn != ""
+
+
+RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost", "local", "internal"})
+
+
+class PublicIpRecognizer(IpRecognizer):
+    """presidio's IP recognizer minus loopback: every local page's URL holds 127.0.0.1, which
+    says nothing about anybody."""
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        address = pattern_text.strip("[]")
+        if address.startswith("127.") or address in ("::1", "0.0.0.0"):
+            return False
+        return super().validate_result(pattern_text)
 
 
 _SEVEN_DIGITS = re.compile(r"(?:\d[^\d\n]{0,3}){6}\d")
