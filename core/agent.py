@@ -29,7 +29,7 @@ class AgentConfig:
     large: str = "claude"           # "claude" or "teacher"
     k: int = 1
     cloud_url: str | None = None    # Anthropic base_url (tests: the local fake server)
-    cloud_model: str = "claude-sonnet-4-5"
+    cloud_model: str = "claude-sonnet-5"
     cloud_timeout_s: float = 30.0
     approval: str = "never"         # always | redacted | never
     fallback_local: bool = True     # cloud errors: the local model decides the step

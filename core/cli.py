@@ -24,7 +24,7 @@ def _add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--small", default=None, help="registry model for the on-device seat")
     p.add_argument("--large", default="claude", help="what fills the large seat: claude | teacher")
     p.add_argument("--cloud-url", default=None, help="Anthropic API base URL")
-    p.add_argument("--cloud-model", default="claude-sonnet-4-5", help="cloud model name")
+    p.add_argument("--cloud-model", default="claude-sonnet-5", help="cloud model name")
     p.add_argument("--approval", default="never", choices=["always", "redacted", "never"],
                    help="ask before cloud requests: always, only when something was redacted, "
                         "or never")

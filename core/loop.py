@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.browser.executor import SecretResolver
+from core.actions import Action
+from core.browser.executor import SECRET_PLACEHOLDER, SecretResolver
 from core.browser.session import BrowserError, BrowserSession
 from core.browser.views import Observation
 from core.policies.base import HistoryItem, PolicyError, StepContext
@@ -114,7 +115,9 @@ def run_episode(
                 break
             latency_ms = (time.perf_counter() - t0) * 1000
             action = decision.action
-            error = "" if action.name in ("stop", "note") else session.execute(action, secrets)
+            error = secret_use_error(action, intent, observation)
+            if not error and action.name not in ("stop", "note"):
+                error = session.execute(action, secrets)
             if action.name == "note":
                 notes.append(action.text)
             history_text = [h.action + (f" (failed: {h.error[:80]})" if h.error else "")
@@ -155,6 +158,26 @@ def run_episode(
         except BrowserError:
             log.warning("task teardown failed", exc_info=True)
     return result
+
+
+SECRET_FIELD_AUTOCOMPLETE = ("cc-", "one-time-code", "current-password", "new-password")
+
+
+def secret_use_error(action: Action, intent: str, observation: Observation) -> str:
+    """Secrets go where the user said, or into fields made for them. A page that talks the
+    model into typing `{{secret:…}}` into a message body (prompt injection) is refused."""
+    if action.name != "type":
+        return ""
+    element = observation.element(action.id)
+    props = element.props if element else {}
+    made_for_secrets = (props.get("type") == "password"
+                        or props.get("autocomplete", "").startswith(SECRET_FIELD_AUTOCOMPLETE))
+    for name in SECRET_PLACEHOLDER.findall(action.text):
+        if "{{secret:" + name + "}}" not in intent and not made_for_secrets:
+            log.warning("refused to type secret %r into [%s]", name, action.id)
+            return (f"refused to type secret {name!r}: the task does not mention it and "
+                    f"[{action.id}] is not a password or payment field")
+    return ""
 
 
 def _outcome(evaluation: Evaluation) -> str:

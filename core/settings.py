@@ -31,7 +31,7 @@ class AppSettings(BaseModel):
 
     version: Literal[1] = 1
     mode: Literal["local", "hybrid", "hybrid-redact", "cloud"] = "local"
-    cloud_model: str = Field("claude-sonnet-4-5", min_length=1)
+    cloud_model: str = Field("claude-sonnet-5", min_length=1)
     cloud_base_url: str | None = None          # None: Anthropic's public endpoint
     approval: Literal["always", "redacted", "never"] = "always"
     approval_timeout_s: float = Field(60.0, gt=0, le=3600)

@@ -60,10 +60,16 @@ def _locate(page: Page, element_id: str) -> Locator:
 # the next observation should show that reaction.
 _DOM_QUIET_JS = """([quiet, limit]) => new Promise((resolve) => {
   let timer = setTimeout(done, quiet);
-  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+  const observer = new MutationObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(done, quiet);
+  });
   const cap = setTimeout(done, limit);
-  function done() { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true); }
-  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  function done() {
+    observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true);
+  }
+  observer.observe(document, {subtree: true, childList: true, attributes: true,
+                              characterData: true});
 })"""
 DOM_QUIET_MS = 350
 DOM_QUIET_LIMIT_MS = 2000
@@ -153,7 +159,8 @@ _SCROLL_JS = """s => {
   let best = null, bestArea = 0;
   for (const el of document.body.querySelectorAll('*')) {
     if (el.scrollHeight <= el.clientHeight + 1 || !can(el, el.clientHeight)) continue;
-    if (!/(auto|scroll)/.test(getComputedStyle(el).overflowY) && el.tagName !== 'TEXTAREA') continue;
+    const overflow = getComputedStyle(el).overflowY;
+    if (!/(auto|scroll)/.test(overflow) && el.tagName !== 'TEXTAREA') continue;
     const r = el.getBoundingClientRect();
     const area = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0)) *
                  Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
@@ -169,7 +176,9 @@ _IS_WIDGET_SLIDER_JS = """el => el.tagName !== 'INPUT' && (el.getAttribute('role
 _SLIDER_VALUE_JS = """el => {
   const h = el.hasAttribute('aria-valuenow') ? el : el.querySelector('[aria-valuenow]');
   if (h) return parseFloat(h.getAttribute('aria-valuenow'));
-  if (window.jQuery && el.classList.contains('ui-slider')) return Number(window.jQuery(el).slider('value'));
+  if (window.jQuery && el.classList.contains('ui-slider')) {
+    return Number(window.jQuery(el).slider('value'));
+  }
   return null;
 }"""
 _SLIDER_MAX_PRESSES = 200

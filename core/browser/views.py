@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 
 # Props shown in the observation text, in this order. `value` of a password field is never
@@ -27,7 +29,7 @@ class Element:
                 value = self.props[key]
                 parts.append(f"{key}={value!r}" if key in ("value", "placeholder") else f"{key}={value}")
         if self.options:
-            parts.append("options=" + "|".join(self.options))
+            parts.append("options=" + repr("|".join(self.options)))
         return " ".join(parts)
 
 
@@ -73,3 +75,52 @@ class Observation:
         if self.last_error:
             header += f"\nLAST ACTION ERROR: {self.last_error}"
         return header + "\n" + self.tree_text(max_chars)
+
+
+_LINE = re.compile(r"^(?P<indent> *)\[(?P<id>\d+)\] (?P<role>\S+)(?: (?P<rest>.*))?$")
+_PROP = re.compile(r"(?P<key>[a-z_]+)=(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)")
+
+
+def _take_literal(text: str) -> tuple[str, str]:
+    """Split a leading Python string literal (as `repr` writes names) off `text`."""
+    if not text or text[0] not in "'\"":
+        return "", text
+    quote, i = text[0], 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == quote:
+            return ast.literal_eval(text[: i + 1]), text[i + 1:].lstrip()
+        i += 1
+    return text[1:], ""
+
+
+def parse_observation_text(text: str) -> Observation:
+    """The inverse of `Observation.text()`: what a cloud model or a stored step holds is text,
+    and the teacher (or a test double of a cloud model) can act on it again."""
+    url, error, elements = "", "", []
+    for line in text.splitlines():
+        if line.startswith("URL: "):
+            url = line[5:].strip()
+            continue
+        if line.startswith("LAST ACTION ERROR: "):
+            error = line[len("LAST ACTION ERROR: "):]
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        name, rest = _take_literal(match.group("rest") or "")
+        props: dict[str, str] = {}
+        options: tuple[str, ...] = ()
+        for prop in _PROP.finditer(rest):
+            key, value = prop.group("key"), prop.group("value")
+            if value[:1] in "'\"":
+                value = ast.literal_eval(value)
+            if key == "options":
+                options = tuple(value.split("|"))
+            else:
+                props[key] = value
+        elements.append(Element(id=match.group("id"), role=match.group("role"), name=name,
+                                depth=len(match.group("indent")), props=props, options=options))
+    return Observation(url=url, title="", elements=tuple(elements), last_error=error)

@@ -33,7 +33,7 @@ class CloudError(PolicyError):
 
 @dataclass
 class CloudSettings:
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5"
     base_url: str | None = None
     timeout_s: float = 30.0
     max_retries: int = 0
