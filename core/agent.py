@@ -53,7 +53,8 @@ class AgentConfig:
 _LLM_CACHE: dict[str, object] = {}
 
 
-def small_policy(name: str | None = None) -> Policy:
+def small_policy(name: str | None = None, temperature: float = 0.0,
+                 seed: int | None = None) -> Policy:
     """The on-device policy for a registry model, loaded once per process."""
     from core.policies.llm import LLMSettings, LocalLLM
     from core.policies.local import LocalPolicy
@@ -63,7 +64,7 @@ def small_policy(name: str | None = None) -> Policy:
     if llm is None:
         llm = LocalLLM.from_resolved(resolved, LLMSettings.from_env())
         _LLM_CACHE[resolved.name] = llm
-    return LocalPolicy(llm)  # type: ignore[arg-type]
+    return LocalPolicy(llm, temperature=temperature, seed=seed)  # type: ignore[arg-type]
 
 
 def large_policy(config: AgentConfig) -> Policy:

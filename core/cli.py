@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--episode", type=int, action="append", default=None)
     _add_db(export)
 
+    cycle = sub.add_parser("cycle", help="run the symbiotic cycle on MiniWoB tasks")
+    cycle.add_argument("--rounds", type=int, default=2)
+    cycle.add_argument("--tasks", required=True, help="a,b,c or @file")
+    cycle.add_argument("--episodes", type=int, default=4, help="training episodes per task and round")
+    cycle.add_argument("--eval-episodes", type=int, default=3, help="unseen evaluation seeds per task")
+    cycle.add_argument("--rollouts", type=int, default=2, help="sampled exploration rollouts")
+    cycle.add_argument("--large", default="teacher", help="the large seat: teacher | claude")
+    cycle.add_argument("--small", default=None, help="registry model to start from")
+    cycle.add_argument("--train-steps", type=int, default=150)
+    cycle.add_argument("--out", type=Path, default=Path("cycle"))
+    _add_db(cycle)
+
     audit = sub.add_parser("audit", help="show exactly what left the device (cloud requests)")
     audit.add_argument("--episode", type=int, default=None)
     audit.add_argument("--full", action="store_true", help="print whole payloads")
@@ -94,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": cmd_run, "demo": cmd_demo, "sites": cmd_sites, "export": cmd_export,
-        "models": cmd_models, "audit": cmd_audit, "app": cmd_app,
+        "models": cmd_models, "audit": cmd_audit, "cycle": cmd_cycle, "app": cmd_app,
     }
     from core.bench.cli import cmd_bench
     from trainer.cli import cmd_train
@@ -224,6 +236,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot write {args.out}: {exc.strerror}") from exc
     print(f"wrote {count} episode(s) to {args.out}")
+    return 0
+
+
+def cmd_cycle(args: argparse.Namespace) -> int:
+    from core.agent import small_policy
+    from core.bench.miniwob import load_task_list
+    from core.cycle import CycleConfig, run_cycle, write_cycle_report
+    from core.models import Registry
+    from trainer.pipeline import distill
+    from trainer.train import TrainConfig
+
+    if args.large != "teacher":
+        raise UserError("the cycle runs offline with --large teacher (no cloud is reachable "
+                        "here); Claude plugs in through the same policy interface")
+    try:
+        tasks = load_task_list(args.tasks)
+    except (ValueError, OSError) as exc:
+        raise UserError(str(exc)) from exc
+    small = args.small or Registry().active_name
+    cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
+                      eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
+                      train_steps=args.train_steps, out=args.out,
+                      db=args.db or args.out / "cycle.db")
+    eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
+
+    def train(cfg: CycleConfig, store, out_name: str, round_no: int) -> str:  # type: ignore[no-untyped-def]
+        distill(out_name=out_name, store=store, base=cfg.small,
+                sources=["teacher", "speculative", "exploration"], eval_seeds=eval_seeds,
+                holdout_tasks=set(), config=TrainConfig(max_steps=cfg.train_steps))
+        return out_name
+
+    def on_phase(round_no: int, phase: str, report) -> None:  # type: ignore[no-untyped-def]
+        print(f"round {round_no}: {phase} done in {report.seconds[phase]:.0f} s"
+              + (f"  success {report.success}" if phase == "evaluate" else ""))
+
+    state = run_cycle(cfg, train=train, small_policy=small_policy, on_phase=on_phase)
+    report = write_cycle_report(state, cfg.out)
+    print(f"report: {report}")
     return 0
 
 

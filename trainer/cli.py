@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -51,72 +50,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     import shutil
 
     from core.cli import UserError, open_store
-    from core.models import Registry
-    from core.paths import user_data_dir
-    from trainer.dataset import (
-        DatasetError,
-        build_examples,
-        data_hash,
-        deduplicate,
-        load_episodes,
-        split,
-        write_examples,
-    )
-    from trainer.train import (
-        TrainConfig,
-        TrainError,
-        export_adapter,
-        export_merged,
-        prepare_base,
-        register,
-        train_lora,
-    )
+    from trainer.dataset import DatasetError
+    from trainer.pipeline import distill
+    from trainer.train import TrainConfig, TrainError
 
-    registry = Registry()
-    base = registry.resolve(args.base)
-    if base.entry.kind == "adapter":  # adapters train from their base, not stacked
-        base = registry.resolve(base.entry.base)
-    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
-    try:
-        store = None if args.jsonl else open_store(args.db)
-        episodes = deduplicate(load_episodes(store, args.jsonl, sources))
-        holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
-        train_eps = split(episodes, _int_set(args.eval_seeds), holdout)
-        examples = build_examples(train_eps, rationale_share=args.rationale_share)
-    except DatasetError as exc:
-        raise UserError(str(exc)) from exc
-    workdir = user_data_dir() / "training" / args.out
-    workdir.mkdir(parents=True, exist_ok=True)
-    write_examples(examples, workdir / "examples.jsonl")
-    kinds = {k: sum(e.kind == k for e in examples) for k in ("action", "rationale")}
-    print(f"{len(train_eps)} episodes ({len(episodes) - len(train_eps)} held out) → "
-          f"{len(examples)} examples {kinds}; data hash {data_hash(examples)}")
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     try:
-        base_hf = prepare_base(base)
-        result = train_lora(base_hf, examples, workdir, config)
-        out = user_data_dir() / "models" / (args.out + (".Q8_0.gguf" if args.merge else ".lora.gguf"))
-        gguf = export_merged(result, base_hf, out) if args.merge else export_adapter(result, base_hf, out)
-    except TrainError as exc:
+        result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),
+                         jsonl=args.jsonl, base=args.base, sources=sources,
+                         eval_seeds=_int_set(args.eval_seeds), holdout_tasks=holdout,
+                         config=config, rationale_share=args.rationale_share, merge=args.merge)
+    except (DatasetError, TrainError) as exc:
         raise UserError(str(exc)) from exc
-    provenance = {
-        "base": base.name, "data_hash": data_hash(examples), "episodes": len(train_eps),
-        "examples": kinds, "sources": sources, "eval_seeds_excluded": args.eval_seeds,
-        "holdout_tasks": sorted(holdout), "hyperparameters": config.__dict__,
-        "steps": result.steps, "train_s": round(result.train_s, 1),
-        "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
-    }
-    register(registry, args.out, base, gguf, merged=args.merge, provenance=provenance)
-    (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
-    print(f"trained {result.steps} steps in {result.train_s:.0f} s "
-          f"({result.tokens_per_s:.0f} tokens/s), final loss {result.final_loss:.3f}")
-    print(f"registered {args.out}: {gguf} ({gguf.stat().st_size / 1e6:.1f} MB)")
+    p = result.provenance
+    print(f"{p['episodes']} episodes -> examples {p['examples']}; data hash {p['data_hash']}")
+    print(f"trained {p['steps']} steps in {p['train_s']} s ({p['train_tokens_per_s']} tokens/s),"
+          f" final loss {p['final_loss']:.3f}")
+    print(f"registered {args.out}: {result.gguf} ({result.gguf.stat().st_size / 1e6:.1f} MB)")
     if args.export_to:
         args.export_to.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(gguf, args.export_to / gguf.name)
-        print(f"copied to {args.export_to / gguf.name}")
+        shutil.copy2(result.gguf, args.export_to / result.gguf.name)
+        print(f"copied to {args.export_to / result.gguf.name}")
     if args.use:
-        registry.use(args.out)
+        from core.models import Registry
+
+        Registry().use(args.out)
         print(f"active on-device model: {args.out}")
     return 0

@@ -1,0 +1,76 @@
+"""One distillation run, shared by `symbiote train` and the symbiotic cycle."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.models import ModelEntry, Registry
+from core.paths import user_data_dir
+from core.store.service import TrajectoryStore
+from trainer.dataset import (
+    build_examples,
+    data_hash,
+    deduplicate,
+    load_episodes,
+    split,
+    write_examples,
+)
+from trainer.train import (
+    TrainConfig,
+    export_adapter,
+    export_merged,
+    prepare_base,
+    register,
+    train_lora,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DistillResult:
+    entry: ModelEntry
+    gguf: Path
+    provenance: dict[str, object]
+
+
+def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path | None = None,
+            base: str | None = None, sources: list[str], eval_seeds: set[int],
+            holdout_tasks: set[str], config: TrainConfig, rationale_share: float = 0.5,
+            merge: bool = False, registry: Registry | None = None,
+            progress: bool = True) -> DistillResult:
+    registry = registry or Registry()
+    resolved = registry.resolve(base)
+    if resolved.entry.kind == "adapter":  # adapters train from their base, not stacked
+        resolved = registry.resolve(resolved.entry.base)
+    episodes = deduplicate(load_episodes(store, jsonl, sources))
+    train_eps = split(episodes, eval_seeds, holdout_tasks)
+    examples = build_examples(train_eps, rationale_share=rationale_share, seed=config.seed)
+    workdir = registry.user_dir / "training" / out_name
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_examples(examples, workdir / "examples.jsonl")
+    kinds = {k: sum(e.kind == k for e in examples) for k in ("action", "rationale")}
+    log.info("%d episodes (%d held out) -> %d examples %s", len(train_eps),
+             len(episodes) - len(train_eps), len(examples), kinds)
+    base_hf = prepare_base(resolved)
+    result = train_lora(base_hf, examples, workdir, config, progress=progress)
+    suffix = ".Q8_0.gguf" if merge else ".lora.gguf"
+    out = registry.user_dir / "models" / (out_name + suffix)
+    gguf = export_merged(result, base_hf, out) if merge else export_adapter(result, base_hf, out)
+    provenance: dict[str, object] = {
+        "base": resolved.name, "data_hash": data_hash(examples), "episodes": len(train_eps),
+        "examples": kinds, "sources": sources,
+        "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
+        "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
+        "steps": result.steps, "train_s": round(result.train_s, 1),
+        "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
+    }
+    entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance)
+    (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
+    return DistillResult(entry, gguf, provenance)
+
+
+__all__ = ["distill", "DistillResult", "user_data_dir"]
