@@ -67,6 +67,11 @@ def _value(element: Element) -> str:
     return element.props.get("value", "")
 
 
+def _shown(text: str) -> str:
+    """Text as the observation shows it (whitespace collapsed and trimmed)."""
+    return " ".join(text.split())
+
+
 def _checked(element: Element) -> bool:
     return element.props.get("checked") == "true"
 
@@ -84,7 +89,7 @@ def _fill(ctx: StepContext, field: Element, text: str, what: str) -> Moves | Non
     if field.props.get("type") == "password":
         done = _typed(ctx, field, text)
     else:
-        done = _value(field) == text
+        done = _value(field) == _shown(text)
     if done:
         return None
     return [(f"type [{field.id}] [{text}] [0]", f"Enter {what} in the field.")]
@@ -249,11 +254,11 @@ def use_autocomplete(ctx: StepContext) -> Moves:
     def fits(text: str) -> bool:
         return text.startswith(prefix) and text.endswith(suffix)
 
-    if value != prefix and fits(value):
+    if value != _shown(prefix) and fits(value):
         return _submit(ctx)
     suggestion = _after(ctx, boxes[0], lambda e: e.role != "button" and e.name != value
                         and fits(e.name))
-    if value == prefix and suggestion is not None:
+    if value == _shown(prefix) and suggestion is not None:
         return _click(suggestion, f"{suggestion.name} starts with {prefix!r} and ends with "
                                   f"{suffix!r}.")
     return [(f"type [{boxes[0].id}] [{prefix}] [0]", "Type the start to get suggestions.")]
