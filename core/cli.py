@@ -69,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     cycle = sub.add_parser("cycle", help="run the symbiotic cycle on MiniWoB tasks")
     cycle.add_argument("--rounds", type=int, default=2)
     cycle.add_argument("--tasks", required=True, help="a,b,c or @file")
-    cycle.add_argument("--episodes", type=int, default=4, help="training episodes per task and round")
-    cycle.add_argument("--eval-episodes", type=int, default=3, help="unseen evaluation seeds per task")
+    cycle.add_argument("--episodes", type=int, default=4, help="training episodes per task, round")
+    cycle.add_argument("--eval-episodes", type=int, default=3,
+                       help="unseen evaluation seeds per task")
     cycle.add_argument("--rollouts", type=int, default=2, help="sampled exploration rollouts")
     cycle.add_argument("--large", default="teacher", help="the large seat: teacher | claude")
     cycle.add_argument("--small", default=None, help="registry model to start from")
@@ -283,7 +284,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     rows = store.cloud_requests(args.episode)
     if not rows:
-        print("no cloud requests recorded" + (f" for episode {args.episode}" if args.episode else ""))
+        which = f" for episode {args.episode}" if args.episode else ""
+        print("no cloud requests recorded" + which)
         return 0
     total_in = total_out = 0
     for row in rows:

@@ -108,7 +108,6 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
         for r in range(cfg.rounds):
             report = state.round(r)
             seed0 = cfg.train_seed + 1000 * r
-            small_name = state.rounds[r - 1].small_model if r > 0 else cfg.small
             for phase in PHASES:
                 if phase in report.phases_done:
                     continue
@@ -142,7 +141,8 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                     hybrid = bench(SpeculativeRouter(small_policy(report.small_model, 0.0, None),  # type: ignore[arg-type]
                                                      make_large(), k=cfg.k),  # type: ignore[arg-type]
                                    ev, f"r{r}_eval_hybrid", "eval", "speculative")
-                    report.success = {"large": large["success_rate"], "small": small["success_rate"],  # type: ignore[dict-item]
+                    report.success = {"large": large["success_rate"],  # type: ignore[dict-item]
+                                      "small": small["success_rate"],
                                       "hybrid": hybrid["success_rate"]}
                 report.seconds[phase] = round(time.perf_counter() - t0, 1)
                 report.phases_done.append(phase)
@@ -153,8 +153,9 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
     return state
 
 
-def explore(cfg: CycleConfig, store: TrajectoryStore, small_name: str, small_policy: SmallFactory,
-            job_list: list[tuple[MiniWoBTask, int]], bench: Callable[..., dict[str, object]]) -> int:
+def explore(cfg: CycleConfig, store: TrajectoryStore, small_name: str,
+            small_policy: SmallFactory, job_list: list[tuple[MiniWoBTask, int]],
+            bench: Callable[..., dict[str, object]]) -> int:
     """Sampled rollouts of the small model; a success whose action sequence is new for its
     task is kept (source "exploration"), near-duplicates are deleted from the store."""
     known: dict[str, set[tuple[str, ...]]] = {}

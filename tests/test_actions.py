@@ -17,7 +17,8 @@ from core.actions import (
     "text, expected",
     [
         ("click [12]", Action("click", id="12")),
-        ("type [3] [hello world] [1]", Action("type", id="3", text="hello world", press_enter=True)),
+        ("type [3] [hello world] [1]",
+         Action("type", id="3", text="hello world", press_enter=True)),
         ("type [3] [hello]", Action("type", id="3", text="hello")),
         ("type [3] [{{secret:bank_password}}] [0]",
          Action("type", id="3", text="{{secret:bank_password}}")),

@@ -14,7 +14,8 @@ from core.speculative import SpeculativeRouter, accepts
 from core.store.views import EpisodeRecord, StepRecord
 
 TASKS = {
-    "miniwob/click-button": ("Click on the 'Submit' button.", "[3] button 'Submit'\n[4] button 'Cancel'",
+    "miniwob/click-button": ("Click on the 'Submit' button.",
+                             "[3] button 'Submit'\n[4] button 'Cancel'",
                              "click [3]"),
     "miniwob/enter-text": ("Enter 'Kasey' into the text field and press Submit.",
                            "[5] textbox ''\n[6] button 'Submit'", "type [5] [Kasey] [0]"),
@@ -44,7 +45,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 
 def test_a_known_trajectory_comes_back_for_its_own_task(kb: KnowledgeBase) -> None:
-    for eid, (task, (intent, obs, action)) in enumerate(TASKS.items(), 1):
+    for task, (intent, obs, action) in TASKS.items():
         hits = kb.search(intent, "URL: x\n" + obs, k=2)
         assert hits[0][0].task_id == task and hits[0][0].action == action
         assert hits[0][1] > hits[1][1]
@@ -99,8 +100,9 @@ def test_speculative_rejects_outside_top_k_and_logs_it() -> None:
     assert decision.meta["speculative"]["accepted"] is False  # type: ignore[index]
     assert router.acceptance_rate == 0.0
     small = Candidate(parse_action("scroll [down]"), "", 0, "s")
-    assert not accepts(small, Fixed("l", ["click [3]", "click [4]", "scroll [down]"]).propose(CTX, 2))
-    assert accepts(small, Fixed("l", ["click [3]", "click [4]", "scroll [down]"]).propose(CTX, 3))
+    large = Fixed("l", ["click [3]", "click [4]", "scroll [down]"])
+    assert not accepts(small, large.propose(CTX, 2))
+    assert accepts(small, large.propose(CTX, 3))
 
 
 def test_unreadable_index_is_a_clear_error(tmp_path: Path) -> None:

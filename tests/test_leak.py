@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from fakes.anthropic_server import FakeAnthropic
 
 from core.bench.practice import demo_secrets, load_practice_tasks
 from core.browser.session import BrowserSession
@@ -28,7 +29,6 @@ from core.privacy.redaction import Redactor
 from core.routing import PrivacyRouter, SingleSeatRouter
 from core.sites import SiteServer
 from core.store.service import TrajectoryStore
-from fakes.anthropic_server import FakeAnthropic
 
 # Private values the practice sites display (resources/sites/*/): they must never leave.
 PAGE_CANARIES = ["DE44 5001 0517 5407 3249 31", "078-05-1120", "4111 1111 1111 1111"]

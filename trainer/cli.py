@@ -27,7 +27,7 @@ def add_train_parser(sub, add_db: Callable) -> None:  # type: ignore[no-untyped-
     p = sub.add_parser("train", help="distill a new on-device model from stored trajectories")
     p.add_argument("--base", default=None, help="registry model to start from (default: active)")
     p.add_argument("--out", required=True, help="registry name of the new model")
-    p.add_argument("--jsonl", type=Path, default=None, help="train from an export instead of the DB")
+    p.add_argument("--jsonl", type=Path, default=None, help="train from an export, not the DB")
     p.add_argument("--sources", default="teacher,speculative,approved,exploration",
                    help="episode sources to learn from")
     p.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")

@@ -68,8 +68,8 @@ class TrainResult:
 
 def _torch():  # type: ignore[no-untyped-def]
     try:
-        import torch
         import peft  # noqa: F401
+        import torch
         import transformers  # noqa: F401
     except ImportError as exc:
         raise TrainError("training needs the train extra: pip install '.[train]' "

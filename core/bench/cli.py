@@ -14,7 +14,7 @@ def add_bench_parser(sub, add_model_flags: Callable, add_db: Callable) -> None: 
     bench.add_argument("suite", choices=["miniwob", "practice", "compare"])
     bench.add_argument("files", nargs="*", type=Path, help="compare: two or more results files")
     bench.add_argument("--tasks", default=None,
-                       help="a,b,c or @file (one name per line); default: all of the suite's dev tasks")
+                       help="a,b,c or @file (one name per line); default: the dev tasks")
     bench.add_argument("--episodes", type=int, default=1, help="episodes (seeds) per task")
     bench.add_argument("--seed", type=int, default=1000, help="first seed")
     bench.add_argument("--out", type=Path, default=Path("results.json"))

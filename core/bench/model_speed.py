@@ -102,7 +102,8 @@ def main() -> None:
     bare_ms = [x * 1000 for x in bare]
     print(f"model: {llm.name}  n_threads={llm.settings.n_threads} "
           f"n_threads_batch={llm.settings.n_threads_batch or 'all'}")
-    print(f"prompt tokens per step: mean {statistics.mean(new_tokens) + statistics.mean(reused):.0f} "
+    total_tokens = statistics.mean(new_tokens) + statistics.mean(reused)
+    print(f"prompt tokens per step: mean {total_tokens:.0f} "
           f"(new {statistics.mean(new_tokens):.0f}, reused from KV cache "
           f"{statistics.mean(reused):.0f})")
     print(f"decision latency ms: p50 {percentile(ms, 50)}  p95 {percentile(ms, 95)}")

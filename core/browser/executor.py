@@ -108,7 +108,8 @@ def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeou
             if tag == "OPTION":
                 # Options live inside a native drop-down: choosing one is what a click means.
                 value = loc.evaluate("el => el.value")
-                loc.locator("xpath=ancestor::select[1]").select_option(value=value, timeout=timeout_ms)
+                select = loc.locator("xpath=ancestor::select[1]")
+                select.select_option(value=value, timeout=timeout_ms)
             else:
                 # Hover first and let the element settle: pages that swap an icon's image on
                 # hover leave it without a size until the new image loads, and a press in that

@@ -23,11 +23,13 @@ class Element:
 
     def line(self) -> str:
         """`[id] role 'name' prop=value …` — the WebArena/AgentOccam line format."""
-        parts = [f"[{self.id}] {self.role} {self.name!r}" if self.name else f"[{self.id}] {self.role}"]
+        head = f"[{self.id}] {self.role}"
+        parts = [f"{head} {self.name!r}" if self.name else head]
         for key in SHOWN_PROPS:
             if key in self.props and self.props[key] != "":
                 value = self.props[key]
-                parts.append(f"{key}={value!r}" if key in ("value", "placeholder") else f"{key}={value}")
+                quoted = key in ("value", "placeholder")
+                parts.append(f"{key}={value!r}" if quoted else f"{key}={value}")
         if self.options:
             parts.append("options=" + repr("|".join(self.options)))
         return " ".join(parts)

@@ -104,7 +104,8 @@ class LocalLLM:
         self.n_ctx = self.llm.n_ctx()
 
     @classmethod
-    def from_resolved(cls, resolved: ResolvedModel, settings: LLMSettings | None = None) -> LocalLLM:
+    def from_resolved(cls, resolved: ResolvedModel,
+                      settings: LLMSettings | None = None) -> LocalLLM:
         return cls(resolved.model_path, resolved.lora_path, settings, name=resolved.name,
                    prompt_style=resolved.prompt_style)
 

@@ -46,7 +46,8 @@ class TeacherPolicy:
             try:
                 action = parse_action(text, valid_ids=context.observation.ids)
             except ActionParseError as exc:
-                raise PolicyError(f"teacher solver for {context.task_id} produced {text!r}: {exc}")
+                raise PolicyError(f"teacher solver for {context.task_id} produced {text!r}: "
+                                  f"{exc}") from exc
             candidates.append(Candidate(action=action, rationale=rationale, score=-float(rank),
                                         source=self.id))
         return candidates
