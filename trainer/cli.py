@@ -38,6 +38,8 @@ def add_train_parser(sub, add_db: Callable) -> None:  # type: ignore[no-untyped-
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--lora-layers", type=int, default=0,
+                   help="LoRA on the top N layers only (0 = all; fewer trains faster)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     p.add_argument("--merge", action="store_true", help="write a merged Q8_0 GGUF, not an adapter")
     p.add_argument("--use", action="store_true", help="make the new model the active one")
@@ -55,7 +57,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from trainer.train import TrainConfig, TrainError
 
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                         threads=args.threads, max_steps=args.max_steps)
+                         threads=args.threads, max_steps=args.max_steps,
+                         lora_layers=args.lora_layers)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     try:
