@@ -3,7 +3,6 @@ MiniWoB widgets and the reference solvers. Wrong actions must fail with the page
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ from core.policies.base import StepContext
 from core.policies.teacher import SOLVERS, TeacherPolicy, _load_solvers
 from core.routing import SingleSeatRouter
 from core.sites import SiteServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SiteServer]:
-    with SiteServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[BrowserSession]:
-    with BrowserSession() as browser:
-        yield browser
 
 
 def test_task_lists(tmp_path: Path) -> None:

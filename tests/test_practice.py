@@ -4,7 +4,7 @@ agent loop, wrong answers and wrong actions fail, and passwords never reach an o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pytest
@@ -31,18 +31,6 @@ CONFIGS = load_practice_configs()
 SECRETS = load_practice_secrets()
 PASSWORDS = [value for name, value in SECRETS.items() if "password" in name]
 MAX_ELEMENTS = 60
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SiteServer]:
-    with SiteServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[BrowserSession]:
-    with BrowserSession() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
