@@ -87,6 +87,14 @@ def summarize(episodes: list[EpisodeSummary], meta: dict[str, object]) -> dict[s
     }
 
 
+def count_leaks(store: TrajectoryStore, episode_ids: list[int], values: list[str]) -> int:
+    """Cloud payloads of these episodes that hold a secret value (should always be 0)."""
+    ids = set(episode_ids)
+    return sum(1 for row in store.cloud_requests()
+               if row["episode_id"] in ids and any(v and v in str(row["payload"])
+                                                   for v in values))
+
+
 def write_json_atomic(path: Path, data: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -130,7 +138,9 @@ def run_bench(
         except KeyboardInterrupt:
             log.warning("interrupted: %s holds the %d finished episodes", out, len(episodes))
             raise
-    results = summarize(episodes, {**meta, "complete": True,
+    leaks = count_leaks(store, [e.episode_id for e in episodes if e.episode_id is not None],
+                        secret_values() if secret_values else [])
+    results = summarize(episodes, {**meta, "complete": True, "leaks": leaks,
                                    **(extra_stats() if extra_stats else {})})
     write_json_atomic(out, results)
     return results
