@@ -77,7 +77,31 @@ def large_policy(config: AgentConfig) -> Policy:
     settings = CloudSettings(model=config.cloud_model, base_url=config.cloud_url,
                              timeout_s=config.cloud_timeout_s)
     audit = CloudAudit(config.store) if config.store is not None else None
-    return CloudPolicy(settings, audit=audit)
+    return CloudPolicy(settings, audit=audit, demonstrations=_demonstrations(config))
+
+
+def _demonstrations(config: AgentConfig) -> Callable[..., str] | None:
+    """Top-3 retrieved demonstrations for the cloud prompt, when a knowledge base exists next
+    to the DB; redacted on the device before they can enter a payload."""
+    store_path = getattr(config.store, "path", None)
+    if store_path is None:
+        return None
+    from pathlib import Path
+
+    index = Path(str(store_path) + ".kb.hnsw")
+    if not index.exists():
+        return None
+    from core.knowledge.service import KnowledgeBase, KnowledgeError
+    from core.privacy.detector import get_detector
+    from core.privacy.redaction import Redactor
+
+    try:
+        kb = KnowledgeBase(index)
+    except KnowledgeError as exc:
+        log.warning("knowledge base not used: %s", exc)
+        return None
+    redactor = Redactor(detector=get_detector(), secrets=config.secret_items)
+    return kb.demonstrations(k=3, redact=lambda text: redactor.redact(text, where="task"))
 
 
 def _masker(values: Callable[[], list[str]] | None) -> Callable[[str], str]:

@@ -112,3 +112,22 @@ def test_unreadable_index_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "kb.json").write_text("{}")
     with pytest.raises(KnowledgeError, match="rebuild it"):
         KnowledgeBase(tmp_path / "kb.hnsw")
+
+
+def test_cloud_prompt_gets_redacted_demonstrations_from_the_kb_next_to_the_db(
+        tmp_path: Path) -> None:
+    from core.agent import AgentConfig, large_policy
+    from core.store.service import TrajectoryStore
+
+    store = TrajectoryStore(tmp_path / "s.db")
+    demo = episode(1, "miniwob/enter-text")
+    base = KnowledgeBase(Path(str(store.path) + ".kb.hnsw"))
+    base.add_episodes([demo.model_copy(update={"intent": "Enter 'Kasey Smith' for "
+                                               "kasey@mail.example into the field."})])
+    base.save()
+    policy = large_policy(AgentConfig(mode="cloud", large="claude", store=store))
+    ctx = StepContext(intent="Enter 'Bob' into the text field.", step=0,
+                      observation=Observation("x", "", (Element("5", "textbox", "", 0),)))
+    user = policy.build_payload(ctx)["messages"][0]["content"]  # type: ignore[attr-defined,index]
+    assert "Solved examples of similar steps" in user and "ACTION: type [5] [Kasey] [0]" in user
+    assert "kasey@mail.example" not in user  # redacted on the device first
