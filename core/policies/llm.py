@@ -102,6 +102,7 @@ class LocalLLM:
                              + f": the file is corrupt or not a supported GGUF ({exc})") from exc
         self.n_vocab = self.llm.n_vocab()
         self.n_ctx = self.llm.n_ctx()
+        self._checked_grammar = ""  # the policy checks a step's grammar, then generates with it
 
     @classmethod
     def from_resolved(cls, resolved: ResolvedModel,
@@ -115,6 +116,8 @@ class LocalLLM:
     def check_grammar(self, gbnf: str) -> bool:
         """llama.cpp crashes the process on a malformed grammar at sampling time; its own
         parser returns NULL instead, so ask it first."""
+        if gbnf == self._checked_grammar:
+            return True
         import llama_cpp
 
         with _quiet_stderr():
@@ -123,6 +126,7 @@ class LocalLLM:
         if not sampler:
             return False
         llama_cpp.llama_sampler_free(sampler)
+        self._checked_grammar = gbnf
         return True
 
     def grammar(self, gbnf: str):  # type: ignore[no-untyped-def]
