@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QThread, Signal
 
 from core.agent import ConfigError
-from core.browser.executor import SecretMissing, SecretResolver
+from core.browser.executor import SecretMissing, SecretResolver, secret_masker
 from core.browser.session import BrowserConfig, BrowserError, BrowserSession
 from core.loop import EpisodeResult, StepEvent
 from core.models import ModelError
@@ -160,15 +160,6 @@ def make_resolver(vault, extra: Mapping[str, str]) -> SecretResolver:  # type: i
     return resolve
 
 
-def make_mask(values: list[str]) -> Callable[[str], str]:
-    def mask(text: str) -> str:
-        for value in values:
-            if value and len(value) >= 3:
-                text = text.replace(value, "<secret>")
-        return text
-    return mask
-
-
 # --- the thread -------------------------------------------------------------------------------
 
 @dataclass
@@ -209,7 +200,7 @@ class AgentWorker(QThread):
             is_practice = inputs.task.source == "practice"
             extra = inputs.practice_secrets if is_practice else {}
             values = vault_values(inputs.vault) + [v for v in extra.values() if v]
-            mask = make_mask(values)
+            mask = secret_masker(lambda: values)
             ctx = RunContext(spec=inputs.spec, settings=inputs.settings, store=store,
                              approver=inputs.approver, secret_values=lambda: list(values))
             router = inputs.router_factory(ctx)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.browser.executor import secret_masker
 from core.models import ModelError, Registry
 from core.policies.base import Policy
 from core.routing import MODES, PrivacyRouter, Router, SingleSeatRouter
@@ -104,14 +105,6 @@ def _demonstrations(config: AgentConfig) -> Callable[..., str] | None:
     return kb.demonstrations(k=3, redact=lambda text: redactor.redact(text, where="task"))
 
 
-def _masker(values: Callable[[], list[str]] | None) -> Callable[[str], str]:
-    def mask(text: str) -> str:
-        for value in values() if values else []:
-            if value and len(value) >= 3:
-                text = text.replace(value, "<secret>")
-        return text
-    return mask
-
 
 def build_router(config: AgentConfig) -> Router:
     config.validate()
@@ -135,4 +128,4 @@ def build_router(config: AgentConfig) -> Router:
                          redactor_factory=lambda: Redactor(detector=detector, secrets=items),
                          approval=config.approval,  # type: ignore[arg-type]
                          approver=config.approver, fallback_local=config.fallback_local,
-                         mask=_masker(values), k=config.k)
+                         mask=secret_masker(values), k=config.k)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.actions import Action
-from core.browser.executor import SECRET_PLACEHOLDER, SecretResolver
+from core.browser.executor import SECRET_PLACEHOLDER, SecretResolver, secret_masker
 from core.browser.session import BrowserError, BrowserSession
 from core.browser.views import Observation
 from core.policies.base import HistoryItem, PolicyError, StepContext
-from core.prompts import HISTORY_STEPS
+from core.prompts import history_lines
 from core.routing import Decision, Router
 from core.store.service import TrajectoryStore
 from core.store.views import StepRecord
@@ -49,18 +49,6 @@ class EpisodeResult:
     wall_s: float = 0.0
 
 
-def _masker(secret_values: Callable[[], list[str]] | None) -> Callable[[str], str]:
-    """Blank out the vault's values wherever a page echoes them (a typed field's value)."""
-    def mask(text: str) -> str:
-        if secret_values is None:
-            return text
-        for value in secret_values():
-            if value and len(value) >= 3:
-                text = text.replace(value, "<secret>")
-        return text
-    return mask
-
-
 def run_episode(
     task: Task,
     session: BrowserSession,
@@ -78,7 +66,7 @@ def run_episode(
     screenshots: bool = False,
 ) -> EpisodeResult:
     started = time.perf_counter()
-    mask = _masker(secret_values)
+    mask = secret_masker(secret_values)
     session.allowed_domains = task.allowed_domains
     budget = max_steps if max_steps is not None else task.max_steps
     try:
@@ -120,17 +108,14 @@ def run_episode(
                 error = session.execute(action, secrets)
             if action.name == "note":
                 notes.append(action.text)
-            history_text = [h.action + (f" (failed: {h.error[:80]})" if h.error else "")
-                            for h in history[-HISTORY_STEPS:]]
             history.append(HistoryItem(action=action.to_text(), rationale=decision.rationale,
                                        error=error))
             event = StepEvent(episode_id, idx, observation, decision, error, latency_ms)
             result.steps.append(event)
             if store is not None and episode_id is not None:
                 store.add_step(episode_id, _step_record(idx, observation, decision, error,
-                                                        latency_ms, history_text, notes[:-1]
-                                                        if action.name == "note" else notes,
-                                                        mask),
+                                                        latency_ms, history_lines(context),
+                                                        list(context.notes), mask),
                                screenshot=_screenshot(session) if screenshots else None)
             if on_step is not None:
                 on_step(event)

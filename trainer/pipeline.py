@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.models import ModelEntry, Registry
-from core.paths import user_data_dir
 from core.store.service import TrajectoryStore
 from trainer.dataset import (
     build_examples,
@@ -72,5 +71,3 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
     return DistillResult(entry, gguf, provenance)
 
-
-__all__ = ["distill", "DistillResult", "user_data_dir"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
@@ -49,6 +49,17 @@ def substitute_secrets(text: str, secrets: SecretResolver | None) -> str:
         return secrets(match.group(1))
 
     return SECRET_PLACEHOLDER.sub(_value, text)
+
+
+def secret_masker(values: Callable[[], Iterable[str]] | None) -> Callable[[str], str]:
+    """Blank out secret values wherever text echoes them (a typed field's value, a payload).
+    Values shorter than 3 characters are left alone: masking them would mangle ordinary text."""
+    def mask(text: str) -> str:
+        for value in values() if values is not None else ():
+            if value and len(value) >= 3:
+                text = text.replace(value, "<secret>")
+        return text
+    return mask
 
 
 def _locate(page: Page, element_id: str) -> Locator:
