@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     cycle.add_argument("--rollouts", type=int, default=2, help="sampled exploration rollouts")
     cycle.add_argument("--large", default="teacher", help="the large seat: teacher | claude")
     cycle.add_argument("--small", default=None, help="registry model to start from")
-    cycle.add_argument("--train-steps", type=int, default=150)
+    cycle.add_argument("--train-steps", type=int, default=150, help="training steps per round")
+    cycle.add_argument("--lora-layers", type=int, default=12,
+                       help="LoRA on the top N layers when a round starts a fresh adapter")
+    cycle.add_argument("--lr", type=float, default=5e-4)
     cycle.add_argument("--out", type=Path, default=Path("cycle"))
     _add_db(cycle)
 
@@ -258,14 +261,16 @@ def cmd_cycle(args: argparse.Namespace) -> int:
     small = args.small or Registry().active_name
     cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
                       eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
-                      train_steps=args.train_steps, out=args.out,
+                      train_steps=args.train_steps, lora_layers=args.lora_layers, lr=args.lr,
+                      out=args.out,
                       db=args.db or args.out / "cycle.db")
     eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
 
-    def train(cfg: CycleConfig, store, out_name: str, round_no: int) -> str:  # type: ignore[no-untyped-def]
-        distill(out_name=out_name, store=store, base=cfg.small,
+    def train(cfg: CycleConfig, store, out_name: str, start: str) -> str:  # type: ignore[no-untyped-def]
+        distill(out_name=out_name, store=store, base=start,
                 sources=["teacher", "speculative", "exploration"], eval_seeds=eval_seeds,
-                holdout_tasks=set(), config=TrainConfig(max_steps=cfg.train_steps))
+                holdout_tasks=set(), config=TrainConfig(max_steps=cfg.train_steps, lr=cfg.lr,
+                                                        lora_layers=cfg.lora_layers))
         return out_name
 
     def on_phase(round_no: int, phase: str, report) -> None:  # type: ignore[no-untyped-def]

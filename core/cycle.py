@@ -40,6 +40,8 @@ class CycleConfig:
     small: str = "smollm2-135m-instruct"
     large: str = "teacher"
     train_steps: int = 150
+    lora_layers: int = 12       # fresh LoRAs only; a continued one keeps its own layers
+    lr: float = 5e-4
     train_seed: int = 10_000
     eval_seed: int = 1000
     k: int = 3
@@ -80,14 +82,16 @@ class CycleState:
         tmp.replace(self.path)
 
 
-Trainer = Callable[[CycleConfig, TrajectoryStore, str, int], str]
+# train(cfg, store, out_name, start_model) -> registry name of the distilled model
+Trainer = Callable[[CycleConfig, TrajectoryStore, str, str], str]
 SmallFactory = Callable[[str, float, int | None], object]
 
 
 def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
               large_policy: Callable[[], object] | None = None,
               on_phase: Callable[[int, str, RoundReport], None] | None = None) -> CycleState:
-    """`train(cfg, store, out_name, round) -> registry name` distills; `small_policy(name,
+    """`train(cfg, store, out_name, start_model) -> registry name` distills (round 0 starts
+    from `cfg.small`, each later round from the previous round's model); `small_policy(name,
     temperature, seed)` builds an on-device policy; `large_policy()` the large seat."""
     cfg.out.mkdir(parents=True, exist_ok=True)
     state = CycleState(cfg.out / "cycle_state.json")
@@ -118,7 +122,8 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                                 "cloud")
                     report.new_trajectories += int(res["success_rate"] * res["episodes"])  # type: ignore[operator]
                 elif phase == "distill":
-                    report.small_model = train(cfg, store, f"cycle-r{r}", r)
+                    start = state.rounds[r - 1].small_model if r else cfg.small
+                    report.small_model = train(cfg, store, f"cycle-r{r}", start)
                 elif phase == "small_explore":
                     spec = SpeculativeRouter(small_policy(report.small_model, 0.0, None),  # type: ignore[arg-type]
                                              make_large(), k=cfg.k)  # type: ignore[arg-type]

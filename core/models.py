@@ -35,6 +35,7 @@ class ModelEntry(BaseModel):
     base: str = ""                 # adapters: the registry name of their base model
     adapter: str = ""              # adapters: the LoRA GGUF file
     hf_dir: str = ""               # optional unquantized Hugging Face copy the trainer starts from
+    peft_dir: str = ""             # adapters: their PEFT weights, so training can continue them
     chat_template: str = "chatml"
     prompt_style: Literal["full", "compact"] = "full"
     n_ctx_train: int = 2048

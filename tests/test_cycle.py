@@ -12,6 +12,7 @@ import pytest
 from core.agent import small_policy
 from core.cycle import PHASES, CycleConfig, CycleState, run_cycle
 from core.models import Registry
+from core.store.service import TrajectoryStore
 from trainer.pipeline import distill
 from trainer.train import TrainConfig
 
@@ -34,23 +35,30 @@ def test_one_round_cycle_runs_every_phase_and_resumes(tiny_registry: Path,
     cfg = CycleConfig(tasks=["click-button", "click-link"], rounds=1, episodes=1,
                       eval_episodes=1, rollouts=1, small="tiny", train_steps=3,
                       out=tmp_path / "cycle", db=tmp_path / "cycle" / "cycle.db")
-    trained: list[str] = []
+    trained: list[tuple[str, str]] = []
 
-    def train(cfg: CycleConfig, store, name: str, round_no: int) -> str:  # type: ignore[no-untyped-def]
-        distill(out_name=name, store=store, base=cfg.small, sources=["teacher", "speculative",
+    def train(cfg: CycleConfig, store, name: str, start: str) -> str:  # type: ignore[no-untyped-def]
+        distill(out_name=name, store=store, base=start, sources=["teacher", "speculative",
                 "exploration"], eval_seeds={cfg.eval_seed}, holdout_tasks=set(),
                 config=TrainConfig(max_steps=cfg.train_steps, batch_size=2, threads=1),
                 progress=False)
-        trained.append(name)
+        trained.append((name, start))
         return name
 
     seen: list[str] = []
     state = run_cycle(cfg, train=train, small_policy=small_policy,
                       on_phase=lambda r, phase, rep: seen.append(phase))
-    assert seen == list(PHASES) and trained == ["cycle-r0"]
+    assert seen == list(PHASES) and trained == [("cycle-r0", "tiny")]
     report = state.rounds[0]
     assert report.small_model == "cycle-r0"
     assert Registry().resolve("cycle-r0").lora_path is not None
+    # the next round continues this adapter's weights instead of starting a fresh LoRA
+    assert Path(Registry().get("cycle-r0")[0].peft_dir, "adapter_config.json").exists()
+    again = distill(out_name="cycle-r1", store=TrajectoryStore(cfg.db), base="cycle-r0",
+                    sources=["teacher"], eval_seeds={cfg.eval_seed}, holdout_tasks=set(),
+                    config=TrainConfig(max_steps=1, batch_size=2, threads=1), progress=False)
+    assert again.provenance["continued_from"] == "cycle-r0"
+    assert again.provenance["base"] == "tiny"
     assert report.success["large"] == 1.0  # the teacher solves both tasks on unseen seeds
     assert set(report.success) == {"large", "small", "hybrid"}
     assert report.acceptance_rate is not None and 0.0 <= report.acceptance_rate <= 1.0
@@ -64,4 +72,4 @@ def test_one_round_cycle_runs_every_phase_and_resumes(tiny_registry: Path,
     seen.clear()
     run_cycle(cfg, train=train, small_policy=small_policy,
               on_phase=lambda r, phase, rep: seen.append(phase))
-    assert seen == ["evaluate"] and trained == ["cycle-r0"]
+    assert seen == ["evaluate"] and trained == [("cycle-r0", "tiny")]

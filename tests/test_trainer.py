@@ -16,7 +16,7 @@ from trainer.dataset import (
     deduplicate,
     split,
 )
-from trainer.train import TrainConfig, TrainResult, export_adapter, train_lora
+from trainer.train import TrainConfig, TrainError, TrainResult, export_adapter, train_lora
 
 OBS = "URL: http://127.0.0.1/x\n[3] button 'Submit'\n[12] link 'Next page'"
 
@@ -82,3 +82,17 @@ def test_training_resumes_from_its_checkpoint(trained: TrainResult, tiny_hf_dir:
                          warmup_steps=2, checkpoint_every=20, threads=1)
     again = train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
     assert again.losses == trained.losses  # nothing left to do: all 60 steps were done
+
+
+def test_training_continues_from_an_earlier_adapter(trained: TrainResult, tiny_hf_dir: Path,
+                                                    tmp_path: Path) -> None:
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(max_steps=2, lr=1e-4, batch_size=1, warmup_steps=1, threads=1,
+                         init_adapter=str(trained.adapter_dir))
+    more = train_lora(tiny_hf_dir, examples, tmp_path, config, progress=False)
+    # it starts where the earlier run ended, far below a fresh adapter's first loss
+    assert more.losses[0] < trained.losses[0] / 4
+    with pytest.raises(TrainError, match="no PEFT adapter"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "x",
+                   TrainConfig(max_steps=1, init_adapter=str(tmp_path / "missing")),
+                   progress=False)

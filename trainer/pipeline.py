@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.models import ModelEntry, Registry
+from core.models import ModelEntry, Registry, resolve_path
 from core.store.service import TrajectoryStore
 from trainer.dataset import (
     build_examples,
@@ -40,10 +40,22 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             base: str | None = None, sources: list[str], eval_seeds: set[int],
             holdout_tasks: set[str], config: TrainConfig, rationale_share: float = 0.5,
             merge: bool = False, registry: Registry | None = None,
-            progress: bool = True) -> DistillResult:
+            progress: bool = True, continue_training: bool = True) -> DistillResult:
+    """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
+    training continues from them (the cycle's round after round); otherwise a fresh LoRA
+    starts from the adapter's base model. Adapters are never stacked."""
     registry = registry or Registry()
     resolved = registry.resolve(base)
-    if resolved.entry.kind == "adapter":  # adapters train from their base, not stacked
+    continued_from = None
+    if resolved.entry.kind == "adapter":
+        entry, root = registry.get(resolved.name)
+        peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
+        if continue_training and peft and (peft / "adapter_config.json").exists():
+            config = replace(config, init_adapter=str(peft))
+            continued_from = resolved.name
+        else:
+            log.info("%s: no PEFT weights to continue from; a fresh LoRA on %s",
+                     resolved.name, entry.base)
         resolved = registry.resolve(resolved.entry.base)
     episodes = deduplicate(load_episodes(store, jsonl, sources))
     train_eps = split(episodes, eval_seeds, holdout_tasks)
@@ -60,14 +72,16 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     out = registry.user_dir / "models" / (out_name + suffix)
     gguf = export_merged(result, base_hf, out) if merge else export_adapter(result, base_hf, out)
     provenance: dict[str, object] = {
-        "base": resolved.name, "data_hash": data_hash(examples), "episodes": len(train_eps),
+        "base": resolved.name, "continued_from": continued_from,
+        "data_hash": data_hash(examples), "episodes": len(train_eps),
         "examples": kinds, "sources": sources,
         "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
         "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
     }
-    entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance)
+    entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance,
+                     peft_dir=result.adapter_dir)
     (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
     return DistillResult(entry, gguf, provenance)
 

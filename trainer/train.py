@@ -50,6 +50,9 @@ class TrainConfig:
     seed: int = 0
     checkpoint_every: int = 25
     max_steps: int = 0        # 0 = epochs decide
+    # Continue from an earlier LoRA (its PEFT folder) instead of a fresh one: the symbiotic
+    # cycle distills round after round. Its own r/layers/modules then apply, not the above.
+    init_adapter: str = ""
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
@@ -120,7 +123,7 @@ def _encode(tokenizer, ex: Example, max_len: int) -> tuple[list[int], list[int]]
 def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: TrainConfig,
                progress: bool = True) -> TrainResult:
     torch = _torch()
-    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+    from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file
     from tqdm import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -143,10 +146,15 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
     n_layers = int(model.config.num_hidden_layers)
     layers = (list(range(max(0, n_layers - config.lora_layers), n_layers))
               if config.lora_layers else None)
-    model = get_peft_model(model, LoraConfig(
-        r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-        target_modules=list(config.target_modules), layers_to_transform=layers,
-        task_type="CAUSAL_LM"))
+    if config.init_adapter:
+        if not (Path(config.init_adapter) / "adapter_config.json").exists():
+            raise TrainError(f"cannot continue from {config.init_adapter}: no PEFT adapter there")
+        model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
+    else:
+        model = get_peft_model(model, LoraConfig(
+            r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+            target_modules=list(config.target_modules), layers_to_transform=layers,
+            task_type="CAUSAL_LM"))
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
 
@@ -256,13 +264,14 @@ def export_merged(result: TrainResult, base_hf: Path, out: Path) -> Path:
 
 
 def register(registry: Registry, name: str, base: ResolvedModel, gguf: Path, *, merged: bool,
-             provenance: dict[str, object]) -> ModelEntry:
+             provenance: dict[str, object], peft_dir: Path | None = None) -> ModelEntry:
     if merged:
         entry = ModelEntry(name=name, kind="distilled", gguf=str(gguf),
                            prompt_style="compact", provenance=provenance)
     else:
         entry = ModelEntry(name=name, kind="adapter", base=base.entry.name
                            if base.entry.kind != "adapter" else base.entry.base,
-                           adapter=str(gguf), prompt_style="compact", provenance=provenance)
+                           adapter=str(gguf), peft_dir=str(peft_dir) if peft_dir else "",
+                           prompt_style="compact", provenance=provenance)
     registry.add(entry)
     return entry
