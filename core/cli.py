@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     cycle.add_argument("--lora-layers", type=int, default=12,
                        help="LoRA on the top N layers when a round starts a fresh adapter")
     cycle.add_argument("--lr", type=float, default=5e-4)
+    cycle.add_argument("--id-copies", type=int, default=0,
+                       help="extra training copies of each action with the page's ids renumbered")
     cycle.add_argument("--out", type=Path, default=Path("cycle"))
     _add_db(cycle)
 
@@ -262,6 +264,7 @@ def cmd_cycle(args: argparse.Namespace) -> int:
     cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
                       eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
                       train_steps=args.train_steps, lora_layers=args.lora_layers, lr=args.lr,
+                      id_copies=args.id_copies,
                       out=args.out,
                       db=args.db or args.out / "cycle.db")
     eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
@@ -269,8 +272,9 @@ def cmd_cycle(args: argparse.Namespace) -> int:
     def train(cfg: CycleConfig, store, out_name: str, start: str) -> str:  # type: ignore[no-untyped-def]
         distill(out_name=out_name, store=store, base=start,
                 sources=["teacher", "speculative", "exploration"], eval_seeds=eval_seeds,
-                holdout_tasks=set(), config=TrainConfig(max_steps=cfg.train_steps, lr=cfg.lr,
-                                                        lora_layers=cfg.lora_layers))
+                holdout_tasks=set(), id_copies=cfg.id_copies,
+                config=TrainConfig(max_steps=cfg.train_steps, lr=cfg.lr,
+                                   lora_layers=cfg.lora_layers))
         return out_name
 
     def on_phase(round_no: int, phase: str, report) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,7 @@ class CycleConfig:
     train_steps: int = 150
     lora_layers: int = 12       # fresh LoRAs only; a continued one keeps its own layers
     lr: float = 5e-4
+    id_copies: int = 0          # renumbered-id copies of each action example (trainer.dataset)
     train_seed: int = 10_000
     eval_seed: int = 1000
     k: int = 3

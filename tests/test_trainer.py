@@ -3,6 +3,7 @@ GGUF adapter → llama.cpp, whose greedy answer on a training prompt becomes the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,29 @@ def test_examples_are_multi_task_split_and_deduplicated() -> None:
     assert data_hash(examples) == data_hash(list(reversed(examples)))
     with pytest.raises(DatasetError, match="no training examples"):
         build_examples([])
+
+
+def test_renumbered_copies_move_every_id_together_and_nothing_else() -> None:
+    ep = episode(1, 1, "click [12]")
+    two = EpisodeRecord(**{**ep.__dict__, "steps": ep.steps + [StepRecord(
+        idx=1, url="http://x/", observation=OBS + "\n  [13] textbox 'Search [3]'",
+        action="type [13] [12] [1]", rationale="Search for 12.",
+        prompt_history=["click [12]", "stop [3]"])]})
+    examples = build_examples([two], rationale_share=0.0, id_copies=2, seed=3)
+    assert sum(e.kind == "action" for e in examples) == 6  # 2 steps x (original + 2 copies)
+    for ex in examples:
+        obs = ex.prompt.split("OBSERVATION:\n")[1]
+        roles = {i: role for i, role in re.findall(r"^\s*\[(\d+)\] (\w+)", obs, re.M)}
+        link = next(i for i, role in roles.items() if role == "link")
+        target_id = re.search(r"ACTION: \w+ \[(\d+)\]", ex.target).group(1)
+        if "click" in ex.target:  # step 0: still the element the teacher chose
+            assert target_id == link
+        else:  # step 1: the textbox; typed text, page text and the answer keep their digits
+            assert roles[target_id] == "textbox" and ex.target.endswith("[12] [1]")
+            assert "'Search [3]'" in obs
+            assert f"PREVIOUS ACTIONS:\nclick [{link}]\nstop [3]" in ex.prompt
+    renumbered = {re.search(r"\[(\d+)\] link", e.prompt).group(1) for e in examples}
+    assert len(renumbered) > 1  # copies really moved the ids
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,8 @@ def add_train_parser(sub, add_db: Callable) -> None:  # type: ignore[no-untyped-
     p.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
     p.add_argument("--rationale-share", type=float, default=0.5,
                    help="share of steps that also get a rationale-prediction example")
+    p.add_argument("--id-copies", type=int, default=0,
+                   help="extra copies of each action example with the page's ids renumbered")
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=4)
@@ -65,7 +67,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),
                          jsonl=args.jsonl, base=args.base, sources=sources,
                          eval_seeds=_int_set(args.eval_seeds), holdout_tasks=holdout,
-                         config=config, rationale_share=args.rationale_share, merge=args.merge)
+                         config=config, rationale_share=args.rationale_share, merge=args.merge,
+                         id_copies=args.id_copies)
     except (DatasetError, TrainError) as exc:
         raise UserError(str(exc)) from exc
     p = result.provenance

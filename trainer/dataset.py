@@ -5,6 +5,12 @@ Multi-task, as in the paper, so the student keeps its reasoning:
   (2) rationale: the same prompt + "Chosen action: …" → "REASON: …"
 Both use the prompt the on-device policy sends (core.prompts), in the student's prompt style.
 Secrets stay placeholders: the store never holds their values (core.loop masks them).
+
+Id renumbering (`id_copies`): on a page, ids count up in DOM order, so "Tab #3" is nearly always
+[4] and the student learns positions instead of reading the id off the element's line (measured:
+right rationale, wrong id, on click-tab/click-option/click-link). Extra copies of each action
+example renumber every id of the episode (observation, history and action, one mapping per
+episode, order kept), so only reading the line gives the right id.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import hashlib
 import json
 import logging
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.actions import SPECS_BY_NAME
 from core.prompts import assistant_target, chatml, format_user_prompt, system_prompt
 from core.store.service import TrajectoryStore, read_jsonl
 from core.store.views import EpisodeRecord
@@ -74,13 +82,44 @@ def split(episodes: list[EpisodeRecord], eval_seeds: Iterable[int] = (),
     return [e for e in episodes if e.seed not in seeds and e.task_id not in tasks]
 
 
+_LINE_ID = re.compile(r"^(\s*)\[(\d+)\]", re.M)
+_ACTION_ID = re.compile(r"^(\w+) \[(\d+)\]")
+
+
+def id_mapping(episode: EpisodeRecord, rng: random.Random) -> dict[str, str]:
+    """Every element id of the episode → a new one: a random start, random gaps, order kept."""
+    ids = sorted({int(m.group(2)) for s in episode.steps for m in _LINE_ID.finditer(s.observation)})
+    mapping, current = {}, rng.randint(1, 60)
+    for old in ids:
+        mapping[str(old)] = str(current)
+        current += rng.randint(1, 4)
+    return mapping
+
+
+def renumber_action(line: str, mapping: dict[str, str]) -> str:
+    """`click [4]` → `click [9]`; only an id argument changes, never typed text or answers."""
+    match = _ACTION_ID.match(line)
+    spec = SPECS_BY_NAME.get(match.group(1)) if match else None
+    if not (match and spec and spec.args and spec.args[0].kind == "id"):
+        return line
+    new = mapping.get(match.group(2), match.group(2))
+    return f"{match.group(1)} [{new}]" + line[match.end():]
+
+
+def renumber_observation(text: str, mapping: dict[str, str]) -> str:
+    return _LINE_ID.sub(lambda m: f"{m.group(1)}[{mapping.get(m.group(2), m.group(2))}]", text)
+
+
 def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compact",
-                   rationale_share: float = 0.5, seed: int = 0) -> list[Example]:
-    """Action examples for every step; rationale examples for a share of steps."""
+                   rationale_share: float = 0.5, seed: int = 0,
+                   id_copies: int = 0) -> list[Example]:
+    """Action examples for every step (plus `id_copies` renumbered copies each); rationale
+    examples for a share of steps."""
     rng = random.Random(seed)
     system = system_prompt(prompt_style)
     examples = []
     for episode in episodes:
+        mappings = [id_mapping(episode, rng) for _ in range(id_copies)]
         for step in episode.steps:
             if step.error:
                 continue  # a failed action is not a demonstration
@@ -89,6 +128,13 @@ def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compac
             examples.append(Example(chatml(system, user),
                                     assistant_target(step.rationale, step.action),
                                     "action", episode.task_id, episode.seed))
+            for mapping in mappings:
+                past = [renumber_action(line, mapping) for line in step.prompt_history]
+                renumbered = format_user_prompt(episode.intent, past, step.notes,
+                                                renumber_observation(step.observation, mapping))
+                examples.append(Example(chatml(system, renumbered), assistant_target(
+                    step.rationale, renumber_action(step.action, mapping)),
+                    "action", episode.task_id, episode.seed))
             if step.rationale and rng.random() < rationale_share:
                 cue = RATIONALE_CUE.format(action=step.action)
                 examples.append(Example(chatml(system, user + cue),

@@ -40,7 +40,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             base: str | None = None, sources: list[str], eval_seeds: set[int],
             holdout_tasks: set[str], config: TrainConfig, rationale_share: float = 0.5,
             merge: bool = False, registry: Registry | None = None,
-            progress: bool = True, continue_training: bool = True) -> DistillResult:
+            progress: bool = True, continue_training: bool = True,
+            id_copies: int = 0) -> DistillResult:
     """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
     training continues from them (the cycle's round after round); otherwise a fresh LoRA
     starts from the adapter's base model. Adapters are never stacked."""
@@ -59,7 +60,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         resolved = registry.resolve(resolved.entry.base)
     episodes = deduplicate(load_episodes(store, jsonl, sources))
     train_eps = split(episodes, eval_seeds, holdout_tasks)
-    examples = build_examples(train_eps, rationale_share=rationale_share, seed=config.seed)
+    examples = build_examples(train_eps, rationale_share=rationale_share, seed=config.seed,
+                              id_copies=id_copies)
     workdir = registry.user_dir / "training" / out_name
     workdir.mkdir(parents=True, exist_ok=True)
     write_examples(examples, workdir / "examples.jsonl")
@@ -77,6 +79,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "examples": kinds, "sources": sources,
         "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
         "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
+        "id_copies": id_copies, "rationale_share": rationale_share,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
     }
