@@ -6,7 +6,7 @@ export SYMBIOTE_CHROMIUM ?= /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-all lint app bench-observe distill bundle clean
+.PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle bundle clean
 
 setup: $(STAMP)
 
@@ -32,19 +32,39 @@ app: setup
 bench-observe: setup
 	$(PY) -m core.bench.observation_speed
 
-# The shipped student (resources/adapters/): teacher trajectories on the MiniWoB dev tasks
-# (seeds 0-19, never the evaluation seeds 1000+) and the practice tasks, then LoRA distillation.
+# The shipped students (resources/adapters/, model cards beside them), trained in their own data
+# dir (build/distill/home) so a developer's registry is left alone.
+# v1: teacher trajectories on the MiniWoB dev tasks (seeds 0-19, never the evaluation seeds
+#     1000+) and the practice tasks, then LoRA distillation.
+# v2: v1 carried through two rounds of the symbiotic cycle (teacher explores, speculative
+#     synthesis, small-model exploration, distillation continued from the previous round).
+DISTILL_HOME := $(CURDIR)/build/distill/home
 DISTILL_DB ?= build/distill/distill.db
-DISTILL_NAME ?= smollm2-symbiote-v1
-distill: setup
+CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
+	--small smollm2-symbiote-v1 --episodes 2 --rollouts 1 --eval-episodes 3 \
+	--out build/cycle --db build/cycle/cycle.db
+distill: distill-v1 distill-cycle
+
+distill-v1: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v1: setup
 	mkdir -p build/distill
 	$(VENV)/bin/symbiote bench miniwob --mode cloud --large teacher --episodes 20 --seed 0 \
 		--db $(DISTILL_DB) --out build/distill/teacher-miniwob.json
 	$(VENV)/bin/symbiote bench practice --mode cloud --large teacher \
 		--db $(DISTILL_DB) --out build/distill/teacher-practice.json
-	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out $(DISTILL_NAME) \
+	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out smollm2-symbiote-v1 \
 		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --rationale-share 0.3 \
 		--max-steps 300 --lora-layers 12 --lr 5e-4 --export-to resources/adapters
+
+# Round 0 ran with 200 training steps; round 1 (resumed) with 400 and renumbered-id copies.
+distill-cycle: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-cycle: setup
+	mkdir -p build/cycle
+	test -f build/cycle/cycle.db || $(PY) -c "import sqlite3; \
+		sqlite3.connect('$(DISTILL_DB)').backup(sqlite3.connect('build/cycle/cycle.db'))"
+	$(CYCLE) --rounds 1 --train-steps 200
+	$(CYCLE) --rounds 2 --train-steps 400 --id-copies 1
+	cp $(DISTILL_HOME)/models/cycle-r1.lora.gguf resources/adapters/smollm2-symbiote-v2.lora.gguf
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).

@@ -201,9 +201,11 @@ def write_cycle_report(state: CycleState, out: Path) -> Path:
     rounds = [r for r in state.rounds if r.success]
     png = out / "cycle.png"
     fig, ax = plt.subplots(figsize=(6, 4))
-    for seat in ("large", "small", "hybrid"):
+    # large and hybrid often coincide: distinct markers and dashes keep both visible
+    for seat, style in (("large", "s-"), ("small", "o-"), ("hybrid", "^--")):
         ax.plot([r.round for r in rounds], [r.success.get(seat, 0) * 100 for r in rounds],
-                marker="o", label=seat)
+                style, label=seat)
+    ax.set_xticks([r.round for r in rounds])
     ax.set_xlabel("round")
     ax.set_ylabel("success % (unseen seeds)")
     ax.set_ylim(0, 105)
