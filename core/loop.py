@@ -15,6 +15,7 @@ from core.browser.executor import SECRET_PLACEHOLDER, SecretResolver, secret_mas
 from core.browser.session import BrowserError, BrowserSession
 from core.browser.views import Observation
 from core.policies.base import HistoryItem, PolicyError, StepContext
+from core.privacy.dom import SECRET_FIELD_KINDS, autocomplete_kind
 from core.prompts import history_lines
 from core.routing import Decision, Router
 from core.store.service import TrajectoryStore
@@ -145,9 +146,6 @@ def run_episode(
     return result
 
 
-SECRET_FIELD_AUTOCOMPLETE = ("cc-", "one-time-code", "current-password", "new-password")
-
-
 def secret_use_error(action: Action, intent: str, observation: Observation) -> str:
     """Secrets go where the user said, or into fields made for them. A page that talks the
     model into typing `{{secret:…}}` into a message body (prompt injection) is refused."""
@@ -156,7 +154,7 @@ def secret_use_error(action: Action, intent: str, observation: Observation) -> s
     element = observation.element(action.id)
     props = element.props if element else {}
     made_for_secrets = (props.get("type") == "password"
-                        or props.get("autocomplete", "").startswith(SECRET_FIELD_AUTOCOMPLETE))
+                        or autocomplete_kind(props.get("autocomplete", "")) in SECRET_FIELD_KINDS)
     for name in SECRET_PLACEHOLDER.findall(action.text):
         if "{{secret:" + name + "}}" not in intent and not made_for_secrets:
             log.warning("refused to type secret %r into [%s]", name, action.id)

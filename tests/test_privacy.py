@@ -308,3 +308,24 @@ def test_dom_signals_on_a_real_page(detector: PrivacyDetector, form_url: str) ->
     assert "hunter2" not in text  # the page shows <hidden>, and nothing else finds it
     assert [text[f.start:f.end] for f in findings if f.entity_type == "CREDIT_CARD"] == [
         "4111 1111 1111 1111"]
+
+
+def test_secrets_go_only_where_the_task_says_or_into_fields_made_for_them() -> None:
+    from core.actions import parse_action
+    from core.browser.views import parse_observation_text
+    from core.loop import secret_use_error
+
+    obs = parse_observation_text(
+        "URL: http://127.0.0.1/x\n"
+        "[1] textbox 'Password' type=password\n"
+        "[2] textbox 'Card' autocomplete='billing cc-number'\n"
+        "[3] textbox 'Name on card' autocomplete=cc-name\n"
+        "[4] textbox 'Message'")
+    intent = "Pay with my card."
+    typed = {i: secret_use_error(parse_action(f"type [{i}] [{{{{secret:card}}}}]"), intent, obs)
+             for i in "1234"}
+    assert typed["1"] == "" and typed["2"] == ""  # a password field; a payment field
+    assert "refused to type secret 'card'" in typed["3"]  # a cardholder name is no secret field
+    assert "refused" in typed["4"]
+    named = "Send {{secret:card}} to accounting."
+    assert secret_use_error(parse_action("type [4] [{{secret:card}}]"), named, obs) == ""

@@ -30,6 +30,14 @@ AUTOCOMPLETE_TYPES: dict[str, str] = {
     "additional-name": "PERSON",
 }
 INPUT_TYPES = {"password": "PASSWORD", "email": "EMAIL_ADDRESS", "tel": "PHONE_NUMBER"}
+# Field kinds a vault secret may be typed into without the task naming it (core.loop).
+SECRET_FIELD_KINDS = frozenset({"PASSWORD", "OTP", "CREDIT_CARD", "CARD_CVV", "CARD_EXPIRY"})
+
+
+def autocomplete_kind(value: str) -> str | None:
+    """The entity an autocomplete attribute asks for: its last token counts."""
+    tokens = value.lower().split()
+    return AUTOCOMPLETE_TYPES.get(tokens[-1]) if tokens else None
 
 # Field labels (accessible name or placeholder) of the high-risk kinds. Contact fields are
 # left to type=/autocomplete=: "Email" or "Phone" labels alone are too common to be a signal.
@@ -110,9 +118,9 @@ def _classify(role: str, name: str, props: dict[str, tuple[int, int, str]]
     input_type = props.get("type", (0, 0, ""))[2].lower()
     if input_type in INPUT_TYPES and input_type == "password":
         return INPUT_TYPES[input_type], f"type={input_type}"
-    autocomplete = props.get("autocomplete", (0, 0, ""))[2].lower().split()
-    if autocomplete and autocomplete[-1] in AUTOCOMPLETE_TYPES:
-        return AUTOCOMPLETE_TYPES[autocomplete[-1]], f"autocomplete={autocomplete[-1]}"
+    autocomplete = props.get("autocomplete", (0, 0, ""))[2]
+    if kind := autocomplete_kind(autocomplete):
+        return kind, f"autocomplete={autocomplete.lower().split()[-1]}"
     if input_type in INPUT_TYPES:
         return INPUT_TYPES[input_type], f"type={input_type}"
     if role not in INPUT_ROLES and not input_type:
