@@ -264,8 +264,7 @@ def cmd_cycle(args: argparse.Namespace) -> int:
     cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
                       eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
                       train_steps=args.train_steps, lora_layers=args.lora_layers, lr=args.lr,
-                      id_copies=args.id_copies,
-                      out=args.out,
+                      id_copies=args.id_copies, out=args.out,
                       db=args.db or args.out / "cycle.db")
     eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
 
