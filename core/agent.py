@@ -87,9 +87,9 @@ def _demonstrations(config: AgentConfig) -> Callable[..., str] | None:
     store_path = getattr(config.store, "path", None)
     if store_path is None:
         return None
-    from pathlib import Path
+    from core.knowledge import index_path_for
 
-    index = Path(str(store_path) + ".kb.hnsw")
+    index = index_path_for(store_path)
     if not index.exists():
         return None
     from core.knowledge.service import KnowledgeBase, KnowledgeError
@@ -103,7 +103,6 @@ def _demonstrations(config: AgentConfig) -> Callable[..., str] | None:
         return None
     redactor = Redactor(detector=get_detector(), secrets=config.secret_items)
     return kb.demonstrations(k=3, redact=lambda text: redactor.redact(text, where="task"))
-
 
 
 def build_router(config: AgentConfig) -> Router:

@@ -121,7 +121,7 @@ def test_cloud_prompt_gets_redacted_demonstrations_from_the_kb_next_to_the_db(
 
     store = TrajectoryStore(tmp_path / "s.db")
     demo = episode(1, "miniwob/enter-text")
-    base = KnowledgeBase(Path(str(store.path) + ".kb.hnsw"))
+    base = KnowledgeBase.for_db(store.path)
     base.add_episodes([demo.model_copy(update={"intent": "Enter 'Kasey Smith' for "
                                                "kasey@mail.example into the field."})])
     base.save()

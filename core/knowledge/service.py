@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.knowledge import index_path_for
 from core.policies.base import StepContext
 from core.store.service import TrajectoryStore
 from core.store.views import EpisodeRecord
@@ -119,7 +120,7 @@ class KnowledgeBase:
 
     @classmethod
     def for_db(cls, db_path: Path, **kwargs: object) -> KnowledgeBase:
-        return cls(Path(str(db_path) + ".kb.hnsw"), **kwargs)  # type: ignore[arg-type]
+        return cls(index_path_for(db_path), **kwargs)  # type: ignore[arg-type]
 
     @property
     def embedder(self) -> Embedder:
