@@ -14,7 +14,7 @@ from core.cycle import PHASES, CycleConfig, CycleState, run_cycle
 from core.models import Registry
 from core.store.service import TrajectoryStore
 from trainer.pipeline import distill
-from trainer.train import TrainConfig
+from trainer.train import TrainConfig, is_peft_adapter
 
 
 @pytest.fixture()
@@ -53,7 +53,7 @@ def test_one_round_cycle_runs_every_phase_and_resumes(tiny_registry: Path,
     assert report.small_model == "cycle-r0"
     assert Registry().resolve("cycle-r0").lora_path is not None
     # the next round continues this adapter's weights instead of starting a fresh LoRA
-    assert Path(Registry().get("cycle-r0")[0].peft_dir, "adapter_config.json").exists()
+    assert is_peft_adapter(Path(Registry().get("cycle-r0")[0].peft_dir))
     again = distill(out_name="cycle-r1", store=TrajectoryStore(cfg.db), base="cycle-r0",
                     sources=["teacher"], eval_seeds={cfg.eval_seed}, holdout_tasks=set(),
                     config=TrainConfig(max_steps=1, batch_size=2, threads=1), progress=False)

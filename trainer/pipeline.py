@@ -21,6 +21,7 @@ from trainer.train import (
     TrainConfig,
     export_adapter,
     export_merged,
+    is_peft_adapter,
     prepare_base,
     register,
     train_lora,
@@ -51,7 +52,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     if resolved.entry.kind == "adapter":
         entry, root = registry.get(resolved.name)
         peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
-        if continue_training and peft and (peft / "adapter_config.json").exists():
+        if continue_training and peft and is_peft_adapter(peft):
             config = replace(config, init_adapter=str(peft))
             continued_from = resolved.name
         else:

@@ -120,6 +120,11 @@ def _encode(tokenizer, ex: Example, max_len: int) -> tuple[list[int], list[int]]
     return prompt + target, [-100] * len(prompt) + target
 
 
+def is_peft_adapter(path: Path) -> bool:
+    """A folder `save_pretrained` wrote for a LoRA, which training can continue from."""
+    return (path / "adapter_config.json").exists()
+
+
 def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: TrainConfig,
                progress: bool = True) -> TrainResult:
     torch = _torch()
@@ -143,14 +148,14 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         raise TrainError(f"every example is longer than max_len={config.max_len} tokens")
 
     model = AutoModelForCausalLM.from_pretrained(base_hf, dtype=torch.float32).to(device)
-    n_layers = int(model.config.num_hidden_layers)
-    layers = (list(range(max(0, n_layers - config.lora_layers), n_layers))
-              if config.lora_layers else None)
     if config.init_adapter:
-        if not (Path(config.init_adapter) / "adapter_config.json").exists():
+        if not is_peft_adapter(Path(config.init_adapter)):
             raise TrainError(f"cannot continue from {config.init_adapter}: no PEFT adapter there")
         model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
     else:
+        n_layers = int(model.config.num_hidden_layers)
+        layers = (list(range(max(0, n_layers - config.lora_layers), n_layers))
+                  if config.lora_layers else None)
         model = get_peft_model(model, LoraConfig(
             r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
             target_modules=list(config.target_modules), layers_to_transform=layers,
