@@ -172,8 +172,13 @@ def _outcome(evaluation: Evaluation) -> str:
 def _step_record(idx: int, observation: Observation, decision: Decision, error: str,
                  latency_ms: float, history_text: list[str], notes: list[str],
                  mask: Callable[[str], str]) -> StepRecord:
-    candidates = [{"action": c.action.to_text(), "rationale": mask(c.rationale),
-                   "score": c.score, "source": c.source} for c in decision.candidates]
+    candidates = []
+    for c in decision.candidates:
+        entry = {"action": c.action.to_text(), "rationale": mask(c.rationale),
+                 "score": c.score, "source": c.source}
+        if "grounded_from" in c.meta:  # the model's own click, before grounding in its reason
+            entry["grounded_from"] = mask(str(c.meta["grounded_from"]))
+        candidates.append(entry)
     return StepRecord(
         idx=idx, url=observation.url, observation=mask(observation.text()),
         action=mask(decision.action.to_text()), rationale=mask(decision.rationale),

@@ -13,7 +13,7 @@ from core.browser.views import Element, Observation
 from core.models import ModelError, Registry
 from core.policies.base import HistoryItem, StepContext
 from core.policies.llm import LLMSettings, LocalLLM
-from core.policies.local import LocalPolicy
+from core.policies.local import LocalPolicy, ground_click
 
 ROLES = ["button", "link", "textbox", "checkbox", "StaticText", "heading"]
 
@@ -28,6 +28,48 @@ def random_observation(rng: random.Random, n: int) -> Observation:
     elements.append(Element(id="7", role="combobox", name="Color", depth=0,
                             options=("Red", "Blue")))
     return Observation(url="http://127.0.0.1/page", title="t", elements=tuple(elements))
+
+
+def page(*elements: tuple[str, str, str]) -> tuple[Element, ...]:
+    return tuple(Element(id=i, role=role, name=name, depth=0) for i, role, name in elements)
+
+
+# Pages and (reason, click) pairs as SmolLM2 v2/round 2 wrote them on unseen MiniWoB++ seeds.
+BUTTONS = page(("1", "button", "no"), ("2", "StaticText", "volutpat posuere amet"),
+               ("4", "textbox", ""), ("7", "button", "Cancel"))
+LINKS = page(("1", "StaticText", "Tortor vulputate. Eu imperdiet mattis."),
+             ("2", "clickable", "hendrerit"), ("3", "clickable", "eu."),
+             ("5", "clickable", "Massa"), ("6", "clickable", "massa."))
+RADIOS = page(("1", "radio", "ACjXo"), ("4", "radio", "rAk6PCQ"), ("6", "radio", "rseLQZ"),
+              ("7", "button", "Submit"))
+INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
+             ("13", "img", "trash"), ("16", "StaticText", "Sherline"), ("19", "img", "trash"))
+
+
+@pytest.mark.parametrize(("elements", "reason", "clicked", "grounded"), [
+    # The reason quotes one element's exact name: that element, whatever was clicked.
+    (BUTTONS, 'This is the "no" button.', "4", "1"),
+    (LINKS, 'This is the link "eu.".', "5", "3"),
+    # Unquoted: only among elements of the clicked element's role.
+    (RADIOS, "Choose the option rAk6PCQ.", "6", "4"),
+    # Kept: the clicked element's own name is in the reason (right or wrong, nothing to go by).
+    (INBOX, "The trash icon of Fernandina's email.", "19", "19"),
+    (RADIOS, "Everything is set; press Submit.", "7", "7"),
+    # Kept: an unnamed element clicked and nothing quoted.
+    (INBOX, "Open the email from Fernandina.", "9", "9"),
+    # Kept: the reason names no element, or two (ambiguous).
+    (LINKS, "Click the first link.", "2", "2"),
+    (LINKS, 'Either "Massa" or "massa." will do.', "2", "2"),
+])
+def test_a_click_is_grounded_in_the_element_its_reason_names(
+        elements: tuple[Element, ...], reason: str, clicked: str, grounded: str) -> None:
+    action = parse_action(f"click [{clicked}]")
+    assert ground_click(reason, action, elements) == parse_action(f"click [{grounded}]")
+
+
+def test_grounding_never_changes_other_actions() -> None:
+    typed = parse_action("type [4] [no] [0]")
+    assert ground_click('Type "no" in the box; it is the "no" button.', typed, BUTTONS) == typed
 
 
 @pytest.fixture(scope="module")

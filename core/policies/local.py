@@ -3,19 +3,30 @@
 The grammar is generated from the action language and the ids of the current observation, so
 every output parses and names a real element. Candidates are ranked by log-probability: the
 greedy answer first, then (for k > 1) distinct actions sampled after the same reason.
+
+A small model often writes the right reason and clicks the wrong id ('This is the link "eu."'
+→ `click [5]`, where [5] is 'Massa'): it names the element well but copies its id badly. The
+greedy click is therefore grounded in its own reason, as SeeAct grounds a described element by
+its text: see `ground_click`. `SYMBIOTE_GROUNDING=0` turns this off to measure the model alone.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from core.actions import (
+    Action,
     ActionParseError,
     action_grammar,
     grammar_max_chars,
     parse_action,
     split_reason_action,
 )
+from core.browser.views import Element
 from core.models import ModelError
 from core.policies.base import Candidate, PolicyError, StepContext
 from core.policies.llm import Generation, LocalLLM
@@ -31,12 +42,52 @@ MAX_URL_CHARS = 100
 TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
 
 
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def _mentions(reason: str, name: str) -> bool:
+    """`name` occurs in `reason` as a whole phrase, ignoring case."""
+    pattern = r"(?<!\w)" + re.escape(name.strip().lower()) + r"(?!\w)"
+    return re.search(pattern, reason.lower()) is not None
+
+
+def ground_click(reason: str, action: Action, elements: Sequence[Element]) -> Action:
+    """The click the reason describes, when it names another element than the clicked one.
+
+    Kept as is when the clicked element's own name is in the reason, or when the reason does not
+    pin down exactly one element. Otherwise it moves to the one element whose name the reason
+    quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
+    element of the same role whose name the reason mentions ("Choose the option rAk6PCQ." with
+    radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Other actions are never changed.
+    """
+    if action.name != "click":
+        return action
+    clicked = next((e for e in elements if e.id == action.id), None)
+    if clicked is None or (clicked.name.strip() and _mentions(reason, clicked.name)):
+        return action
+    quoted = set(_QUOTED.findall(reason))
+    matches = [e for e in elements if e.name and e.name in quoted]
+    if not matches and clicked.name.strip():
+        matches = [e for e in elements if e.role == clicked.role and e.name.strip()
+                   and _mentions(reason, e.name)]
+    if len(matches) != 1 or matches[0].id == clicked.id:
+        return action
+    return replace(action, id=matches[0].id)
+
+
+def grounding_enabled() -> bool:
+    return os.environ.get("SYMBIOTE_GROUNDING", "1") != "0"
+
+
 class LocalPolicy:
-    def __init__(self, llm: LocalLLM, *, temperature: float = 0.0, seed: int | None = None):
-        """temperature > 0 samples (exploration); 0 is greedy (the product's default)."""
+    def __init__(self, llm: LocalLLM, *, temperature: float = 0.0, seed: int | None = None,
+                 grounding: bool | None = None):
+        """temperature > 0 samples (exploration); 0 is greedy (the product's default).
+        grounding: see `ground_click`; None reads SYMBIOTE_GROUNDING (on unless "0")."""
         self.llm = llm
         self.temperature = temperature
         self.seed = seed
+        self.grounding = grounding_enabled() if grounding is None else grounding
         self._system = system_prompt(llm.prompt_style)
         self.last_generation: Generation | None = None
         self.parse_failures = 0
@@ -94,10 +145,16 @@ class LocalPolicy:
             log.warning("unparseable model output %r: %s", gen.text, exc)
             action = parse_action("scroll [down]")
             reason = f"(model output was cut off: {exc})"
+        meta: dict[str, object] = {"n_prompt": gen.n_prompt, "n_reused": gen.n_reused,
+                                   "n_generated": gen.n_generated}
+        if self.grounding:
+            grounded = ground_click(reason, action, context.observation.elements)
+            if grounded != action:
+                log.info("grounded %s → %s by the reason %r", action, grounded, reason)
+                meta["grounded_from"] = action.to_text()
+                action = grounded
         best = Candidate(action=action, rationale=reason, score=gen.logprob_after("ACTION: "),
-                         source=self.id,
-                         meta={"n_prompt": gen.n_prompt, "n_reused": gen.n_reused,
-                               "n_generated": gen.n_generated})
+                         source=self.id, meta=meta)
         candidates = [best]
         if k > 1:
             candidates += self._alternatives(context, prompt, reason, best, k)
