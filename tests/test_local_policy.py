@@ -67,6 +67,14 @@ def test_a_click_is_grounded_in_the_element_its_reason_names(
     assert ground_click(reason, action, elements) == parse_action(f"click [{grounded}]")
 
 
+def test_grounding_never_repeats_the_previous_click() -> None:
+    # click-button-sequence: the second step copies the first step's reason, the click is right.
+    buttons = page(("1", "button", "ONE"), ("2", "button", "TWO"))
+    action = parse_action("click [2]")
+    assert ground_click("This is button ONE.", action, buttons, "click [1]") == action
+    assert ground_click("This is button ONE.", action, buttons, "") == parse_action("click [1]")
+
+
 def test_grounding_never_changes_other_actions() -> None:
     typed = parse_action("type [4] [no] [0]")
     assert ground_click('Type "no" in the box; it is the "no" button.', typed, BUTTONS) == typed

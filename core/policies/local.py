@@ -51,14 +51,17 @@ def _mentions(reason: str, name: str) -> bool:
     return re.search(pattern, reason.lower()) is not None
 
 
-def ground_click(reason: str, action: Action, elements: Sequence[Element]) -> Action:
+def ground_click(reason: str, action: Action, elements: Sequence[Element],
+                 previous_action: str = "") -> Action:
     """The click the reason describes, when it names another element than the clicked one.
 
     Kept as is when the clicked element's own name is in the reason, or when the reason does not
     pin down exactly one element. Otherwise it moves to the one element whose name the reason
     quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
     element of the same role whose name the reason mentions ("Choose the option rAk6PCQ." with
-    radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Other actions are never changed.
+    radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Other actions are never changed, and a click is
+    never moved onto `previous_action`: a reason copied from the step before ("This is button
+    ONE." again, with the right `click [2]` for TWO) is stale, not a description.
     """
     if action.name != "click":
         return action
@@ -72,7 +75,9 @@ def ground_click(reason: str, action: Action, elements: Sequence[Element]) -> Ac
                    and _mentions(reason, e.name)]
     if len(matches) != 1 or matches[0].id == clicked.id:
         return action
-    return replace(action, id=matches[0].id)
+    grounded = replace(action, id=matches[0].id)
+    return action if grounded.normalized() == " ".join(previous_action.lower().split()) \
+        else grounded
 
 
 def grounding_enabled() -> bool:
@@ -148,7 +153,8 @@ class LocalPolicy:
         meta: dict[str, object] = {"n_prompt": gen.n_prompt, "n_reused": gen.n_reused,
                                    "n_generated": gen.n_generated}
         if self.grounding:
-            grounded = ground_click(reason, action, context.observation.elements)
+            previous = context.history[-1].action if context.history else ""
+            grounded = ground_click(reason, action, context.observation.elements, previous)
             if grounded != action:
                 log.info("grounded %s → %s by the reason %r", action, grounded, reason)
                 meta["grounded_from"] = action.to_text()
