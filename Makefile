@@ -38,6 +38,7 @@ bench-observe: setup
 #     1000+) and the practice tasks, then LoRA distillation.
 # v2: v1 carried through two rounds of the symbiotic cycle (teacher explores, speculative
 #     synthesis, small-model exploration, distillation continued from the previous round).
+# v3: one more round with v2's settings (a fourth, cycle-r3, measured no better: README).
 DISTILL_HOME := $(CURDIR)/build/distill/home
 DISTILL_DB ?= build/distill/distill.db
 CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
@@ -56,7 +57,8 @@ distill-v1: setup
 		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --rationale-share 0.3 \
 		--max-steps 300 --lora-layers 12 --lr 5e-4 --export-to resources/adapters
 
-# Round 0 ran with 200 training steps; round 1 (resumed) with 400 and renumbered-id copies.
+# Round 0 ran with 200 training steps; rounds 1 and 2 (each resumed) with 400 and renumbered-id
+# copies. Round 1 is v2, round 2 is v3.
 distill-cycle: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-cycle: setup
 	mkdir -p build/cycle
@@ -65,6 +67,8 @@ distill-cycle: setup
 	$(CYCLE) --rounds 1 --train-steps 200
 	$(CYCLE) --rounds 2 --train-steps 400 --id-copies 1
 	cp $(DISTILL_HOME)/models/cycle-r1.lora.gguf resources/adapters/smollm2-symbiote-v2.lora.gguf
+	$(CYCLE) --rounds 3 --train-steps 400 --id-copies 1
+	cp $(DISTILL_HOME)/models/cycle-r2.lora.gguf resources/adapters/smollm2-symbiote-v3.lora.gguf
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).
