@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.bench.miniwob import MiniWoBTask
-from core.bench.runner import run_bench
+from core.bench.runner import record_small_eval, run_bench
 from core.knowledge.service import KnowledgeBase
 from core.policies.teacher import TeacherPolicy
 from core.routing import Router, SingleSeatRouter
@@ -147,6 +147,10 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                     hybrid = bench(SpeculativeRouter(small_policy(report.small_model, 0.0, None),  # type: ignore[arg-type]
                                                      make_large(), k=cfg.k),  # type: ignore[arg-type]
                                    ev, f"r{r}_eval_hybrid", "eval", "speculative")
+                    record_small_eval(report.small_model, small, suite="miniwob",
+                                      tasks=f"{len(cfg.tasks)} cycle tasks",
+                                      seeds=[cfg.eval_seed + i for i in range(cfg.eval_episodes)],
+                                      out=cfg.out / f"r{r}_eval_small.json")
                     report.success = {"large": large["success_rate"],  # type: ignore[dict-item]
                                       "small": small["success_rate"],
                                       "hybrid": hybrid["success_rate"]}

@@ -144,6 +144,19 @@ class Registry:
         self.user.models = [m for m in self.user.models if m.name != entry.name] + [entry]
         self._save()
 
+    def record_eval(self, name: str, key: str, score: dict[str, object]) -> bool:
+        """Add a benchmark score under provenance["eval"][key] of a model in the user registry.
+        Shipped entries are left alone (their scores are in resources/models.json and their
+        model card); returns whether the score was recorded."""
+        for entry in self.user.models:
+            if entry.name == name:
+                evals = dict(entry.provenance.get("eval") or {})  # type: ignore[call-overload]
+                evals[key] = score
+                entry.provenance = {**entry.provenance, "eval": evals}
+                self._save()
+                return True
+        return False
+
     def use(self, name: str) -> None:
         self.resolve(name)  # refuses a model whose files are missing
         self.user.active = name

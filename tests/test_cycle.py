@@ -61,6 +61,9 @@ def test_one_round_cycle_runs_every_phase_and_resumes(tiny_registry: Path,
     assert again.provenance["base"] == "tiny"
     assert report.success["large"] == 1.0  # the teacher solves both tasks on unseen seeds
     assert set(report.success) == {"large", "small", "hybrid"}
+    # the round's evaluation is part of the student's provenance
+    evals = Registry().get("cycle-r0")[0].provenance["eval"]
+    assert evals["miniwob 2 cycle tasks seeds 1000-1000"]["success_rate"] == report.success["small"]  # type: ignore[index]
     assert report.acceptance_rate is not None and 0.0 <= report.acceptance_rate <= 1.0
     assert report.kb_size >= 2 and report.new_trajectories >= 2
     assert (cfg.out / "cycle.md").exists() and (cfg.out / "cycle.png").exists()

@@ -71,6 +71,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"success rate: {results['success_rate']:.1%} over {results['episodes']} episodes; "
           f"step latency p50 {results['step_latency_ms']['p50']} ms; "  # type: ignore[index]
           f"results in {args.out}")
+    if args.mode == "local":
+        from core.bench.runner import record_small_eval
+        from core.models import Registry
+
+        record_small_eval(args.small or Registry().active_name, results, suite=args.suite,
+                          tasks=args.tasks or "dev", seeds=seeds, out=args.out)
     if args.report:
         write_report([(args.out, results)], args.report)
         print(f"report: {args.report}")
