@@ -165,11 +165,11 @@ def test_scores_are_recorded_for_user_models_only(tmp_path: Path) -> None:
     base = registry.get("smollm2-135m-instruct")[0]
     registry.add(base.model_copy(update={"name": "mine", "provenance": {"steps": 3}}))
     assert registry.record_eval("mine", "miniwob dev seeds 1000-1002", {"success_rate": 0.5})
-    assert registry.record_eval("mine", "practice dev seeds 1000-1000", {"success_rate": 0.0})
+    assert registry.record_eval("mine", "practice all seeds 1000-1000", {"success_rate": 0.0})
     entry = Registry(user_dir=tmp_path).get("mine")[0]  # persisted, earlier keys kept
     assert entry.provenance["steps"] == 3
     assert set(entry.provenance["eval"]) == {"miniwob dev seeds 1000-1002",  # type: ignore[arg-type]
-                                             "practice dev seeds 1000-1000"}
+                                             "practice all seeds 1000-1000"}
     assert shipped not in {e.name for e in Registry(user_dir=tmp_path).user.models}
 
 

@@ -76,7 +76,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from core.models import Registry
 
         record_small_eval(args.small or Registry().active_name, results, suite=args.suite,
-                          tasks=args.tasks or "dev", seeds=seeds, out=args.out)
+                          tasks=args.tasks or ("dev" if args.suite == "miniwob" else "all"),
+                          seeds=seeds, out=args.out)
     if args.report:
         write_report([(args.out, results)], args.report)
         print(f"report: {args.report}")
