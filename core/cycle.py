@@ -149,7 +149,7 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                                    ev, f"r{r}_eval_hybrid", "eval", "speculative")
                     record_small_eval(report.small_model, small, suite="miniwob",
                                       tasks=f"{len(cfg.tasks)} cycle tasks",
-                                      seeds=[cfg.eval_seed + i for i in range(cfg.eval_episodes)],
+                                      seeds=[seed for _, seed in ev],
                                       out=cfg.out / f"r{r}_eval_small.json")
                     report.success = {"large": large["success_rate"],  # type: ignore[dict-item]
                                       "small": small["success_rate"],

@@ -30,8 +30,9 @@ def random_observation(rng: random.Random, n: int) -> Observation:
     return Observation(url="http://127.0.0.1/page", title="t", elements=tuple(elements))
 
 
-def page(*elements: tuple[str, str, str]) -> tuple[Element, ...]:
-    return tuple(Element(id=i, role=role, name=name, depth=0) for i, role, name in elements)
+def page(*elements: tuple[str, str, str]) -> Observation:
+    return Observation(url="http://127.0.0.1/page", title="t", elements=tuple(
+        Element(id=i, role=role, name=name, depth=0) for i, role, name in elements))
 
 
 # Pages and (reason, click) pairs as SmolLM2 v2/round 2 wrote them on unseen MiniWoB++ seeds.
@@ -46,7 +47,7 @@ INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
              ("13", "img", "trash"), ("16", "StaticText", "Sherline"), ("19", "img", "trash"))
 
 
-@pytest.mark.parametrize(("elements", "reason", "clicked", "grounded"), [
+@pytest.mark.parametrize(("observation", "reason", "clicked", "grounded"), [
     # The reason quotes one element's exact name: that element, whatever was clicked.
     (BUTTONS, 'This is the "no" button.', "4", "1"),
     (LINKS, 'This is the link "eu.".', "5", "3"),
@@ -62,9 +63,9 @@ INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
     (LINKS, 'Either "Massa" or "massa." will do.', "2", "2"),
 ])
 def test_a_click_is_grounded_in_the_element_its_reason_names(
-        elements: tuple[Element, ...], reason: str, clicked: str, grounded: str) -> None:
+        observation: Observation, reason: str, clicked: str, grounded: str) -> None:
     action = parse_action(f"click [{clicked}]")
-    assert ground_click(reason, action, elements) == parse_action(f"click [{grounded}]")
+    assert ground_click(reason, action, observation) == parse_action(f"click [{grounded}]")
 
 
 def test_grounding_never_repeats_the_previous_click() -> None:

@@ -73,9 +73,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
           f"results in {args.out}")
     if args.mode == "local":
         from core.bench.runner import record_small_eval
-        from core.models import Registry
 
-        record_small_eval(args.small or Registry().active_name, results, suite=args.suite,
+        record_small_eval(args.small, results, suite=args.suite,
                           tasks=args.tasks or ("dev" if args.suite == "miniwob" else "all"),
                           seeds=seeds, out=args.out)
     if args.report:

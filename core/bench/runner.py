@@ -95,17 +95,18 @@ def count_leaks(store: TrajectoryStore, episode_ids: list[int], values: list[str
                                                    for v in values))
 
 
-def record_small_eval(model: str, results: dict[str, object], *, suite: str, tasks: str,
+def record_small_eval(model: str | None, results: dict[str, object], *, suite: str, tasks: str,
                       seeds: list[int], out: Path) -> str:
     """Put an on-device run's success rate into the model's registry provenance (user models
-    only) under a key naming what was measured, e.g. "miniwob dev seeds 1000-1002"; returns
-    the key."""
+    only; None: the active model) under a key naming what was measured, e.g. "miniwob dev seeds
+    1000-1002"; returns the key."""
     from core.models import Registry
     from core.policies.local import grounding_enabled
 
     key = f"{suite} {tasks} seeds {min(seeds)}-{max(seeds)}" + (
         "" if grounding_enabled() else " (no grounding)")
-    Registry().record_eval(model, key, {
+    registry = Registry()
+    registry.record_eval(model or registry.active_name, key, {
         "success_rate": results["success_rate"], "episodes": results["episodes"],
         "git_commit": results.get("git_commit", ""), "results": str(out)})
     return key

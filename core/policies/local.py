@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import replace
 
 from core.actions import (
@@ -26,7 +25,7 @@ from core.actions import (
     parse_action,
     split_reason_action,
 )
-from core.browser.views import Element
+from core.browser.views import Observation
 from core.models import ModelError
 from core.policies.base import Candidate, PolicyError, StepContext
 from core.policies.llm import Generation, LocalLLM
@@ -51,7 +50,7 @@ def _mentions(reason: str, name: str) -> bool:
     return re.search(pattern, reason.lower()) is not None
 
 
-def ground_click(reason: str, action: Action, elements: Sequence[Element],
+def ground_click(reason: str, action: Action, observation: Observation,
                  previous_action: str = "") -> Action:
     """The click the reason describes, when it names another element than the clicked one.
 
@@ -60,12 +59,14 @@ def ground_click(reason: str, action: Action, elements: Sequence[Element],
     quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
     element of the same role whose name the reason mentions ("Choose the option rAk6PCQ." with
     radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Other actions are never changed, and a click is
-    never moved onto `previous_action`: a reason copied from the step before ("This is button
-    ONE." again, with the right `click [2]` for TWO) is stale, not a description.
+    never moved onto `previous_action` (as the history renders it, `Action.to_text()`): a
+    reason copied from the step before ("This is button ONE." again, with the right `click [2]`
+    for TWO) is stale, not a description.
     """
     if action.name != "click":
         return action
-    clicked = next((e for e in elements if e.id == action.id), None)
+    elements = observation.elements
+    clicked = observation.element(action.id)
     if clicked is None or (clicked.name.strip() and _mentions(reason, clicked.name)):
         return action
     quoted = set(_QUOTED.findall(reason))
@@ -76,8 +77,7 @@ def ground_click(reason: str, action: Action, elements: Sequence[Element],
     if len(matches) != 1 or matches[0].id == clicked.id:
         return action
     grounded = replace(action, id=matches[0].id)
-    return action if grounded.normalized() == " ".join(previous_action.lower().split()) \
-        else grounded
+    return action if grounded.to_text() == previous_action else grounded
 
 
 def grounding_enabled() -> bool:
@@ -154,7 +154,7 @@ class LocalPolicy:
                                    "n_generated": gen.n_generated}
         if self.grounding:
             previous = context.history[-1].action if context.history else ""
-            grounded = ground_click(reason, action, context.observation.elements, previous)
+            grounded = ground_click(reason, action, context.observation, previous)
             if grounded != action:
                 log.info("grounded %s → %s by the reason %r", action, grounded, reason)
                 meta["grounded_from"] = action.to_text()
