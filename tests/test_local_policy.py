@@ -45,6 +45,9 @@ RADIOS = page(("1", "radio", "ACjXo"), ("4", "radio", "rAk6PCQ"), ("6", "radio",
               ("7", "button", "Submit"))
 INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
              ("13", "img", "trash"), ("16", "StaticText", "Sherline"), ("19", "img", "trash"))
+FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", "more"),
+            ("5", "StaticText", "@augus"), ("7", "img", "reply"), ("8", "img", "more"),
+            ("9", "StaticText", "@augus"), ("10", "img", "reply"), ("12", "img", "more"))
 
 
 @pytest.mark.parametrize(("observation", "reason", "clicked", "grounded"), [
@@ -53,8 +56,17 @@ INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
     (LINKS, 'This is the link "eu.".', "5", "3"),
     # Unquoted: only among elements of the clicked element's role.
     (RADIOS, "Choose the option rAk6PCQ.", "6", "4"),
+    # One of several alike elements, and the reason names an anchor: the first one after it.
+    (INBOX, "The trash icon of Fernandina's email.", "19", "13"),
+    (INBOX, "The trash icon of Sherline's email.", "13", "19"),
+    (FEED, "Open the 'more' menu of @augus's post.", "4", "8"),
+    # ... kept when it already follows an occurrence of the anchor (@augus wrote two posts).
+    (FEED, "Open the 'more' menu of @augus's post.", "12", "12"),
+    (FEED, "The reply icon of @augus's post.", "10", "10"),
+    # ... kept when the reason names no anchor, or two.
+    (INBOX, "Delete it with the trash icon.", "19", "19"),
+    (INBOX, "The trash icon of Fernandina's or Sherline's email.", "19", "19"),
     # Kept: the clicked element's own name is in the reason (right or wrong, nothing to go by).
-    (INBOX, "The trash icon of Fernandina's email.", "19", "19"),
     (RADIOS, "Everything is set; press Submit.", "7", "7"),
     # Kept: an unnamed element clicked and nothing quoted.
     (INBOX, "Open the email from Fernandina.", "9", "9"),

@@ -25,7 +25,7 @@ from core.actions import (
     parse_action,
     split_reason_action,
 )
-from core.browser.views import Observation
+from core.browser.views import Element, Observation
 from core.models import ModelError
 from core.policies.base import Candidate, PolicyError, StepContext
 from core.policies.llm import Generation, LocalLLM
@@ -50,11 +50,45 @@ def _mentions(reason: str, name: str) -> bool:
     return re.search(pattern, reason.lower()) is not None
 
 
+def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...]
+                     ) -> Element | None:
+    """For a click on one of several alike elements ("The trash icon of Fernandina's email." on
+    one of five img 'trash'): the first alike element after the one anchor the reason names.
+
+    The reason must name the clicked element's kind and exactly one other element's text (the
+    anchor, which may occur more than once: two posts by @augus). A click that already follows an
+    occurrence of the anchor is kept: None. Also None when the rule does not apply."""
+    kind = clicked.name.strip()
+    if not kind or not _mentions(reason, kind):
+        return None
+    alike = [e for e in elements if e.role == clicked.role and e.name.strip().lower() == kind.lower()]
+    if len(alike) < 2:
+        return None
+    anchors = {e.name.strip() for e in elements
+               if e.name.strip() and e.name.strip().lower() != kind.lower()
+               and len(e.name.strip()) >= 3 and _mentions(reason, e.name)}
+    if len(anchors) != 1:
+        return None
+    anchor = anchors.pop()
+    position = {e.id: i for i, e in enumerate(elements)}
+    targets = []
+    for i, e in enumerate(elements):
+        if e.name.strip() == anchor:
+            following = next((a for a in alike if position[a.id] > i), None)
+            if following is not None:
+                targets.append(following)
+    if not targets or clicked in targets:
+        return None
+    return targets[0]
+
+
 def ground_click(reason: str, action: Action, observation: Observation,
                  previous_action: str = "") -> Action:
     """The click the reason describes, when it names another element than the clicked one.
 
-    Kept as is when the clicked element's own name is in the reason, or when the reason does not
+    A click on one of several alike elements moves to the one the reason places by an anchor
+    (`_ground_relative`: "The trash icon of Fernandina's email."). Otherwise the click is
+    kept as is when the clicked element's own name is in the reason, or when the reason does not
     pin down exactly one element. Otherwise it moves to the one element whose name the reason
     quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
     element of the same role whose name the reason mentions ("Choose the option rAk6PCQ." with
@@ -67,7 +101,13 @@ def ground_click(reason: str, action: Action, observation: Observation,
         return action
     elements = observation.elements
     clicked = observation.element(action.id)
-    if clicked is None or (clicked.name.strip() and _mentions(reason, clicked.name)):
+    if clicked is None:
+        return action
+    relative = _ground_relative(reason, clicked, elements)
+    if relative is not None:
+        grounded = replace(action, id=relative.id)
+        return action if grounded.to_text() == previous_action else grounded
+    if clicked.name.strip() and _mentions(reason, clicked.name):
         return action
     quoted = set(_QUOTED.findall(reason))
     matches = [e for e in elements if e.name and e.name in quoted]
