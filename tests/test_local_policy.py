@@ -35,7 +35,8 @@ def page(*elements: tuple[str, str, str]) -> Observation:
         Element(id=i, role=role, name=name, depth=0) for i, role, name in elements))
 
 
-# Pages and (reason, click) pairs as SmolLM2 v2/round 2 wrote them on unseen MiniWoB++ seeds.
+# Pages and (reason, click) pairs as SmolLM2 v2/v3 wrote them on unseen MiniWoB++ seeds (FEED's
+# reasons are the teacher's, which v3 did not yet copy).
 BUTTONS = page(("1", "button", "no"), ("2", "StaticText", "volutpat posuere amet"),
                ("4", "textbox", ""), ("7", "button", "Cancel"))
 LINKS = page(("1", "StaticText", "Tortor vulputate. Eu imperdiet mattis."),
@@ -45,6 +46,8 @@ RADIOS = page(("1", "radio", "ACjXo"), ("4", "radio", "rAk6PCQ"), ("6", "radio",
               ("7", "button", "Submit"))
 INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
              ("13", "img", "trash"), ("16", "StaticText", "Sherline"), ("19", "img", "trash"))
+FORM = page(("1", "slider", ""), ("2", "StaticText", "-8"), ("3", "checkbox", ""),
+            ("4", "checkbox", ""), ("5", "checkbox", ""), ("6", "button", "Submit"))
 FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", "more"),
             ("5", "StaticText", "@augus"), ("7", "img", "reply"), ("8", "img", "more"),
             ("9", "StaticText", "@augus"), ("10", "img", "reply"), ("12", "img", "more"))
@@ -56,6 +59,13 @@ FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", 
     (LINKS, 'This is the link "eu.".', "5", "3"),
     # Unquoted: only among elements of the clicked element's role.
     (RADIOS, "Choose the option rAk6PCQ.", "6", "4"),
+    # The reason counts to an element of a role: that element, whatever was clicked.
+    (FORM, "Only the 2nd checkbox should be ticked.", "3", "4"),
+    (FORM, "Only the 2nd checkbox should be ticked.", "6", "4"),
+    (FORM, "Only the 2nd checkbox should be ticked.", "4", "4"),
+    # ... kept when there is no such element, or the reason counts two.
+    (FORM, "Only the 4th checkbox should be ticked.", "3", "3"),
+    (FORM, "The 1st checkbox, not the 3rd checkbox.", "3", "3"),
     # One of several alike elements, and the reason names an anchor: the first one after it.
     (INBOX, "The trash icon of Fernandina's email.", "19", "13"),
     (INBOX, "The trash icon of Sherline's email.", "13", "19"),

@@ -50,6 +50,22 @@ def _mentions(reason: str, name: str) -> bool:
     return re.search(pattern, reason.lower()) is not None
 
 
+# "the 2nd checkbox": an ordinal and a role name, as the observation spells roles.
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th) (checkbox|radio|button|link|tab|textbox)\b",
+                      re.IGNORECASE)
+
+
+def _ground_ordinal(reason: str, elements: tuple[Element, ...]) -> Element | None:
+    """The element a reason counts to ("Only the 2nd checkbox should be ticked." → the second
+    checkbox on the page), when it names exactly one such element that exists."""
+    counted = {(int(n), role.lower()) for n, role in _ORDINAL.findall(reason)}
+    if len(counted) != 1:
+        return None
+    n, role = counted.pop()
+    of_role = [e for e in elements if e.role.lower() == role]
+    return of_role[n - 1] if 1 <= n <= len(of_role) else None
+
+
 def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...]
                      ) -> Element | None:
     """For a click on one of several alike elements ("The trash icon of Fernandina's email." on
@@ -86,8 +102,9 @@ def ground_click(reason: str, action: Action, observation: Observation,
                  previous_action: str = "") -> Action:
     """The click the reason describes, when it names another element than the clicked one.
 
-    A click on one of several alike elements moves to the one the reason places by an anchor
-    (`_ground_relative`: "The trash icon of Fernandina's email."). Otherwise the click is
+    A click moves to the element the reason counts to ("the 2nd checkbox"), or, on one of several
+    alike elements, to the one the reason places by an anchor (`_ground_relative`: "The trash
+    icon of Fernandina's email."). Otherwise the click is
     kept as is when the clicked element's own name is in the reason, or when the reason does not
     pin down exactly one element. Otherwise it moves to the one element whose name the reason
     quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
@@ -103,9 +120,9 @@ def ground_click(reason: str, action: Action, observation: Observation,
     clicked = observation.element(action.id)
     if clicked is None:
         return action
-    relative = _ground_relative(reason, clicked, elements)
-    if relative is not None:
-        grounded = replace(action, id=relative.id)
+    placed = _ground_ordinal(reason, elements) or _ground_relative(reason, clicked, elements)
+    if placed is not None:
+        grounded = replace(action, id=placed.id)
         return action if grounded.to_text() == previous_action else grounded
     if clicked.name.strip() and _mentions(reason, clicked.name):
         return action
