@@ -46,6 +46,7 @@ RADIOS = page(("1", "radio", "ACjXo"), ("4", "radio", "rAk6PCQ"), ("6", "radio",
               ("7", "button", "Submit"))
 INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
              ("13", "img", "trash"), ("16", "StaticText", "Sherline"), ("19", "img", "trash"))
+CASES = page(("1", "button", "next"), ("2", "StaticText", "et proin"), ("3", "button", "Next"))
 FORM = page(("1", "slider", ""), ("2", "StaticText", "-8"), ("3", "checkbox", ""),
             ("4", "checkbox", ""), ("5", "checkbox", ""), ("6", "button", "Submit"))
 FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", "more"),
@@ -56,6 +57,8 @@ FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", 
 @pytest.mark.parametrize(("observation", "reason", "clicked", "grounded"), [
     # The reason quotes one element's exact name: that element, whatever was clicked.
     (BUTTONS, 'This is the "no" button.', "4", "1"),
+    (CASES, 'This is the "next" button.', "3", "1"),
+    (CASES, 'This is the "Next" button.', "3", "3"),
     (LINKS, 'This is the link "eu.".', "5", "3"),
     # Unquoted: only among elements of the clicked element's role.
     (RADIOS, "Choose the option rAk6PCQ.", "6", "4"),

@@ -98,42 +98,50 @@ def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...
     return targets[0]
 
 
+def _described(reason: str, clicked: Element, elements: tuple[Element, ...]) -> Element | None:
+    """The one element `reason` describes, or None when that is the clicked one or unclear."""
+    placed = _ground_ordinal(reason, elements) or _ground_relative(reason, clicked, elements)
+    if placed is not None:
+        return placed
+    quoted = set(_QUOTED.findall(reason))
+    if clicked.name in quoted:
+        return None
+    exact = [e for e in elements if e.name and e.name in quoted]
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    if not clicked.name.strip() or _mentions(reason, clicked.name):
+        return None
+    same_role = [e for e in elements if e.role == clicked.role and e.name.strip()
+                 and _mentions(reason, e.name)]
+    return same_role[0] if len(same_role) == 1 else None
+
+
 def ground_click(reason: str, action: Action, observation: Observation,
                  previous_action: str = "") -> Action:
     """The click the reason describes, when it names another element than the clicked one.
 
-    A click moves to the element the reason counts to ("the 2nd checkbox"), or, on one of several
-    alike elements, to the one the reason places by an anchor (`_ground_relative`: "The trash
-    icon of Fernandina's email."). Otherwise the click is
-    kept as is when the clicked element's own name is in the reason, or when the reason does not
-    pin down exactly one element. Otherwise it moves to the one element whose name the reason
-    quotes exactly ("no" → button 'no'), or else, if the clicked element has a name, to the one
-    element of the same role whose name the reason mentions ("Choose the option rAk6PCQ." with
-    radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Other actions are never changed, and a click is
-    never moved onto `previous_action` (as the history renders it, `Action.to_text()`): a
-    reason copied from the step before ("This is button ONE." again, with the right `click [2]`
-    for TWO) is stale, not a description.
+    In this order, the click moves to:
+    - the element the reason counts to: "Only the 2nd checkbox should be ticked.";
+    - for a click on one of several alike elements, the first one after the one anchor the reason
+      names: "The trash icon of Fernandina's email." (`_ground_relative`);
+    - the one element whose name the reason quotes exactly: "no" → button 'no', not 'No';
+    - the one element of the clicked role whose name the reason mentions ("Choose the option
+      rAk6PCQ." with radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Not of another role: replayed
+      on stored steps, that moved as many right clicks as wrong ones ("This is Ayn's phone."
+      onto the heading 'Ayn').
+    It is kept when the clicked element is unnamed or its name is in the reason (right or wrong,
+    nothing to go by) and no rule before applies, or when the reason fits several elements.
+    Other actions are never changed, and a click is never moved onto `previous_action` (as the
+    history renders it, `Action.to_text()`): a reason copied from the step before ("This is
+    button ONE." again, with the right `click [2]` for TWO) is stale, not a description.
     """
     if action.name != "click":
         return action
-    elements = observation.elements
     clicked = observation.element(action.id)
-    if clicked is None:
+    target = clicked and _described(reason, clicked, observation.elements)
+    if target is None or target.id == action.id:
         return action
-    placed = _ground_ordinal(reason, elements) or _ground_relative(reason, clicked, elements)
-    if placed is not None:
-        grounded = replace(action, id=placed.id)
-        return action if grounded.to_text() == previous_action else grounded
-    if clicked.name.strip() and _mentions(reason, clicked.name):
-        return action
-    quoted = set(_QUOTED.findall(reason))
-    matches = [e for e in elements if e.name and e.name in quoted]
-    if not matches and clicked.name.strip():
-        matches = [e for e in elements if e.role == clicked.role and e.name.strip()
-                   and _mentions(reason, e.name)]
-    if len(matches) != 1 or matches[0].id == clicked.id:
-        return action
-    grounded = replace(action, id=matches[0].id)
+    grounded = replace(action, id=target.id)
     return action if grounded.to_text() == previous_action else grounded
 
 
