@@ -77,7 +77,8 @@ def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...
     kind = clicked.name.strip()
     if not kind or not _mentions(reason, kind):
         return None
-    alike = [e for e in elements if e.role == clicked.role and e.name.strip().lower() == kind.lower()]
+    alike = [e for e in elements
+             if e.role == clicked.role and e.name.strip().lower() == kind.lower()]
     if len(alike) < 2:
         return None
     anchors = {e.name.strip() for e in elements

@@ -416,4 +416,4 @@ def social_media(ctx: StepContext) -> Moves:
     if item is not None:
         return _click(item, f"{wanted} in the menu of {user}'s post.")
     more = _after(ctx, handle, lambda e: e.role == "img" and e.name == "more", next_post)
-    return _click(more, f"{wanted} is in the post's 'more' menu; open it.") if more else []
+    return _click(more, f"Open the 'more' menu of {user}'s post.") if more else []
