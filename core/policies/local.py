@@ -87,13 +87,9 @@ def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...
     if len(anchors) != 1:
         return None
     anchor = anchors.pop()
-    position = {e.id: i for i, e in enumerate(elements)}
-    targets = []
-    for i, e in enumerate(elements):
-        if e.name.strip() == anchor:
-            following = next((a for a in alike if position[a.id] > i), None)
-            if following is not None:
-                targets.append(following)
+    following = [next((a for a in elements[i + 1:] if a in alike), None)
+                 for i, e in enumerate(elements) if e.name.strip() == anchor]
+    targets = [t for t in following if t is not None]
     if not targets or clicked in targets:
         return None
     return targets[0]
