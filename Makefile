@@ -6,7 +6,7 @@ export SYMBIOTE_CHROMIUM ?= /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle bundle clean
+.PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 bundle clean
 
 setup: $(STAMP)
 
@@ -39,12 +39,14 @@ bench-observe: setup
 # v2: v1 carried through two rounds of the symbiotic cycle (teacher explores, speculative
 #     synthesis, small-model exploration, distillation continued from the previous round).
 # v3: one more round with v2's settings (a fourth, cycle-r3, measured no better: README).
+# v4: v3 continued on the teacher data (whose social-media rationale now names the post's
+#     author) plus 30 more teacher seeds of the six weakest dev tasks.
 DISTILL_HOME := $(CURDIR)/build/distill/home
 DISTILL_DB ?= build/distill/distill.db
 CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
 	--small smollm2-symbiote-v1 --episodes 2 --rollouts 1 --eval-episodes 3 \
 	--out build/cycle --db build/cycle/cycle.db
-distill: distill-v1 distill-cycle
+distill: distill-v1 distill-cycle distill-v4
 
 distill-v1: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v1: setup
@@ -69,6 +71,16 @@ distill-cycle: setup
 	cp $(DISTILL_HOME)/models/cycle-r1.lora.gguf resources/adapters/smollm2-symbiote-v2.lora.gguf
 	$(CYCLE) --rounds 3 --train-steps 400 --id-copies 1
 	cp $(DISTILL_HOME)/models/cycle-r2.lora.gguf resources/adapters/smollm2-symbiote-v3.lora.gguf
+
+WEAK_TASKS := miniwob/social-media,miniwob/search-engine,miniwob/form-sequence,$\
+	miniwob/email-inbox-forward-nl,miniwob/phone-book,miniwob/email-inbox-delete
+distill-v4: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v4: setup
+	$(VENV)/bin/symbiote bench miniwob --tasks $(WEAK_TASKS) --mode cloud --large teacher \
+		--episodes 30 --seed 20 --db $(DISTILL_DB) --out build/distill/teacher-weak.json
+	$(VENV)/bin/symbiote train --base cycle-r2 --out smollm2-symbiote-v4 --db $(DISTILL_DB) \
+		--sources teacher --eval-seeds 1000-1999 --rationale-share 0.5 --id-copies 1 \
+		--max-steps 400 --lr 5e-4 --export-to resources/adapters
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).
