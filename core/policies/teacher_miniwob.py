@@ -414,6 +414,6 @@ def social_media(ctx: StepContext) -> Moves:
         return _click(target, f"The {wanted} icon of {user}'s post.") if target else []
     item = _after(ctx, handle, lambda e: e.role != "img" and e.name.startswith(wanted), next_post)
     if item is not None:
-        return _click(item, f"{wanted} in the menu of {user}'s post.")
+        return _click(item, f'Click "{item.name}" in the menu of {user}\'s post.')
     more = _after(ctx, handle, lambda e: e.role == "img" and e.name == "more", next_post)
     return _click(more, f"Open the 'more' menu of {user}'s post.") if more else []
