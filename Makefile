@@ -39,8 +39,8 @@ bench-observe: setup
 # v2: v1 carried through two rounds of the symbiotic cycle (teacher explores, speculative
 #     synthesis, small-model exploration, distillation continued from the previous round).
 # v3: one more round with v2's settings (a fourth, cycle-r3, measured no better: README).
-# v4: v3 continued on the teacher data (whose social-media rationale now names the post's
-#     author) plus 30 more teacher seeds of the six weakest dev tasks.
+# v4: v3 continued on the teacher data (whose social-media rationales now name the post's
+#     author and quote the menu item) plus 30 more teacher seeds of the six weakest dev tasks.
 DISTILL_HOME := $(CURDIR)/build/distill/home
 DISTILL_DB ?= build/distill/distill.db
 CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
