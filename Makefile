@@ -80,7 +80,7 @@ distill-v4: setup
 		--episodes 30 --seed 20 --db $(DISTILL_DB) --out build/distill/teacher-weak.json
 	$(VENV)/bin/symbiote train --base cycle-r2 --out smollm2-symbiote-v4 --db $(DISTILL_DB) \
 		--sources teacher --eval-seeds 1000-1999 --rationale-share 0.5 --id-copies 1 \
-		--max-steps 400 --lr 5e-4 --export-to resources/adapters
+		--max-steps 400 --max-len 1280 --lr 5e-4 --export-to resources/adapters
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).

@@ -39,6 +39,8 @@ def add_train_parser(sub, add_db: Callable) -> None:  # type: ignore[no-untyped-
     p.add_argument("--epochs", type=float, default=2.0)
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--max-len", type=int, default=768,
+                   help="tokens per example; longer ones are skipped (and counted per task)")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--lora-layers", type=int, default=0,
                    help="LoRA on the top N layers only (0 = all; fewer trains faster)")
@@ -60,7 +62,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps,
-                         lora_layers=args.lora_layers)
+                         lora_layers=args.lora_layers, max_len=args.max_len)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     try:

@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -140,10 +141,17 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tokenizer = AutoTokenizer.from_pretrained(base_hf)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    encoded = [e for e in (_encode(tokenizer, ex, config.max_len) for ex in examples) if e]
-    if len(encoded) < len(examples):
-        log.warning("%d examples longer than %d tokens skipped", len(examples) - len(encoded),
-                    config.max_len)
+    encoded, skipped = [], Counter()
+    for ex in examples:
+        pair = _encode(tokenizer, ex, config.max_len)
+        if pair is None:
+            skipped[ex.task_id] += 1
+        else:
+            encoded.append(pair)
+    if skipped:
+        log.warning("%d examples longer than --max-len %d tokens skipped: %s",
+                    sum(skipped.values()), config.max_len,
+                    ", ".join(f"{task} {n}" for task, n in skipped.most_common()))
     if not encoded:
         raise TrainError(f"every example is longer than max_len={config.max_len} tokens")
 
