@@ -49,8 +49,11 @@ INBOX = page(("9", "clickable", ""), ("10", "StaticText", "Fernandina"),
 CASES = page(("1", "button", "next"), ("2", "StaticText", "et proin"), ("3", "button", "Next"))
 FORM = page(("1", "slider", ""), ("2", "StaticText", "-8"), ("3", "checkbox", ""),
             ("4", "checkbox", ""), ("5", "checkbox", ""), ("6", "button", "Submit"))
+RESULTS = page(("2", "button", "Search"), ("16", "link", "Dannie"), ("19", "link", "Donovan"),
+               ("22", "link", "Dannie"))
 FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", "more"),
-            ("5", "StaticText", "@augus"), ("7", "img", "reply"), ("8", "img", "more"),
+            ("5", "StaticText", "@augus"), ("6", "StaticText", "Nec massa."),
+            ("7", "img", "reply"), ("8", "img", "more"),
             ("9", "StaticText", "@augus"), ("10", "img", "reply"), ("12", "img", "more"))
 
 
@@ -69,16 +72,20 @@ FEED = page(("1", "StaticText", "@tortor"), ("3", "img", "reply"), ("4", "img", 
     # ... kept when there is no such element, or the reason counts two.
     (FORM, "Only the 4th checkbox should be ticked.", "3", "3"),
     (FORM, "The 1st checkbox, not the 3rd checkbox.", "3", "3"),
-    # One of several alike elements, and the reason names an anchor: the first one after it.
+    # The reason names a kind of element the page repeats and its possessor: the first one after.
     (INBOX, "The trash icon of Fernandina's email.", "19", "13"),
     (INBOX, "The trash icon of Sherline's email.", "13", "19"),
     (FEED, "Open the 'more' menu of @augus's post.", "4", "8"),
+    # ... whatever kind of element was clicked (the post's text here).
+    (FEED, "Open the 'more' menu of @augus's post.", "6", "8"),
     # ... kept when it already follows an occurrence of the anchor (@augus wrote two posts).
     (FEED, "Open the 'more' menu of @augus's post.", "12", "12"),
     (FEED, "The reply icon of @augus's post.", "10", "10"),
     # ... kept when the reason names no anchor, or two.
     (INBOX, "Delete it with the trash icon.", "19", "19"),
     (INBOX, "The trash icon of Fernandina's or Sherline's email.", "19", "19"),
+    # ... and an element's name that the reason uses but not as a possessor is no anchor.
+    (RESULTS, "This is search result 5 (Dannie).", "19", "19"),
     # Kept: the clicked element's own name is in the reason (right or wrong, nothing to go by).
     (RADIOS, "Everything is set; press Submit.", "7", "7"),
     # Kept: an unnamed element clicked and nothing quoted.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import Counter
 from dataclasses import replace
 
 from core.actions import (
@@ -66,28 +67,31 @@ def _ground_ordinal(reason: str, elements: tuple[Element, ...]) -> Element | Non
     return of_role[n - 1] if 1 <= n <= len(of_role) else None
 
 
+def _possessive(reason: str, name: str) -> bool:
+    """`name` is the possessor in `reason`: "Fernandina's email", "the post of @urna"."""
+    name = re.escape(name.strip().lower())
+    return re.search(rf"(?<!\w){name}'s(?!\w)|(?<!\w)of {name}(?!\w)", reason.lower()) is not None
+
+
 def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...]
                      ) -> Element | None:
-    """For a click on one of several alike elements ("The trash icon of Fernandina's email." on
-    one of five img 'trash'): the first alike element after the one anchor the reason names.
+    """Where the reason names one kind of element the page repeats and one anchor as its
+    possessor ("The trash icon of Fernandina's email.", five img 'trash'; "Open the 'more' menu
+    of @urna's post."): the first element of that kind after the anchor, whatever was clicked.
 
-    The reason must name the clicked element's kind and exactly one other element's text (the
-    anchor, which may occur more than once: two posts by @augus). A click that already follows an
-    occurrence of the anchor is kept: None. Also None when the rule does not apply."""
-    kind = clicked.name.strip()
-    if not kind or not _mentions(reason, kind):
+    The anchor may occur more than once (two posts by @augus): a click that already follows one
+    of its occurrences is kept (None). None, too, when the reason names no such kind, several
+    kinds, or not exactly one anchor."""
+    named = [e for e in elements if len(e.name.strip()) >= 3 and _mentions(reason, e.name)]
+    anchors = {e.name.strip() for e in named if _possessive(reason, e.name)}
+    counts = Counter((e.role, e.name.strip().lower()) for e in elements)
+    kinds = {(e.role, e.name.strip().lower()) for e in named
+             if e.name.strip() not in anchors and counts[(e.role, e.name.strip().lower())] > 1}
+    if len(kinds) != 1 or len(anchors) != 1:
         return None
-    alike = [e for e in elements
-             if e.role == clicked.role and e.name.strip().lower() == kind.lower()]
-    if len(alike) < 2:
-        return None
-    anchors = {e.name.strip() for e in elements
-               if e.name.strip() and e.name.strip().lower() != kind.lower()
-               and len(e.name.strip()) >= 3 and _mentions(reason, e.name)}
-    if len(anchors) != 1:
-        return None
-    anchor = anchors.pop()
-    following = [next((a for a in elements[i + 1:] if a in alike), None)
+    kind, anchor = kinds.pop(), anchors.pop()
+    following = [next((a for a in elements[i + 1:]
+                       if (a.role, a.name.strip().lower()) == kind), None)
                  for i, e in enumerate(elements) if e.name.strip() == anchor]
     targets = [t for t in following if t is not None]
     if not targets or clicked in targets:
@@ -119,8 +123,8 @@ def ground_click(reason: str, action: Action, observation: Observation,
 
     In this order, the click moves to:
     - the element the reason counts to: "Only the 2nd checkbox should be ticked.";
-    - for a click on one of several alike elements, the first one after the one anchor the reason
-      names: "The trash icon of Fernandina's email." (`_ground_relative`);
+    - where the reason names a kind of element the page repeats and its possessor, the first
+      one after the possessor: "The trash icon of Fernandina's email." (`_ground_relative`);
     - the one element whose name the reason quotes exactly: "no" → button 'no', not 'No';
     - the one element of the clicked role whose name the reason mentions ("Choose the option
       rAk6PCQ." with radio 'rseLQZ' clicked → radio 'rAk6PCQ'). Not of another role: replayed
