@@ -120,3 +120,21 @@ def test_training_continues_from_an_earlier_adapter(trained: TrainResult, tiny_h
         train_lora(tiny_hf_dir, examples, tmp_path / "x",
                    TrainConfig(max_steps=1, init_adapter=str(tmp_path / "missing")),
                    progress=False)
+
+
+def test_examples_over_max_len_are_skipped_and_counted_per_task(
+        tiny_hf_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    long_page = OBS + "".join(f"\n[{i}] StaticText 'post {i} by @someone'" for i in range(20, 80))
+    short = episode(1, 1, "click [12]")
+    feed = episode(2, 2, "click [3]", task="miniwob/social-media")
+    feed.steps[0] = StepRecord(idx=0, url="http://x/", observation=long_page,
+                               action="click [3]", rationale="The more icon of @someone's post.")
+    examples = build_examples([short, feed], rationale_share=0.0)
+    config = TrainConfig(max_steps=1, batch_size=1, threads=1, max_len=200)
+    with caplog.at_level("WARNING", logger="trainer.train"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "a", config, progress=False)
+    assert "1 examples longer than --max-len 200 tokens skipped: miniwob/social-media 1" \
+        in caplog.text
+    with pytest.raises(TrainError, match="every example is longer than max_len=20"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "b",
+                   TrainConfig(max_steps=1, max_len=20), progress=False)
