@@ -82,16 +82,17 @@ def _ground_relative(reason: str, clicked: Element, elements: tuple[Element, ...
     The anchor may occur more than once (two posts by @augus): a click that already follows one
     of its occurrences is kept (None). None, too, when the reason names no such kind, several
     kinds, or not exactly one anchor."""
+    def kind_of(e: Element) -> tuple[str, str]:
+        return e.role, e.name.strip().lower()
+
     named = [e for e in elements if len(e.name.strip()) >= 3 and _mentions(reason, e.name)]
     anchors = {e.name.strip() for e in named if _possessive(reason, e.name)}
-    counts = Counter((e.role, e.name.strip().lower()) for e in elements)
-    kinds = {(e.role, e.name.strip().lower()) for e in named
-             if e.name.strip() not in anchors and counts[(e.role, e.name.strip().lower())] > 1}
+    counts = Counter(kind_of(e) for e in elements)
+    kinds = {kind_of(e) for e in named if e.name.strip() not in anchors and counts[kind_of(e)] > 1}
     if len(kinds) != 1 or len(anchors) != 1:
         return None
     kind, anchor = kinds.pop(), anchors.pop()
-    following = [next((a for a in elements[i + 1:]
-                       if (a.role, a.name.strip().lower()) == kind), None)
+    following = [next((a for a in elements[i + 1:] if kind_of(a) == kind), None)
                  for i, e in enumerate(elements) if e.name.strip() == anchor]
     targets = [t for t in following if t is not None]
     if not targets or clicked in targets:
