@@ -219,3 +219,22 @@ def test_real_smollm2_outputs_parse_and_rank(tmp_path: Path) -> None:
         for c in candidates:
             assert parse_action(c.action.to_text(), valid_ids=obs.ids) == c.action
     assert policy.parse_failures == 0
+
+
+def test_grounding_replay_lists_the_clicks_the_rules_move(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.bench.grounding_replay import keep, replay
+    from core.store.service import TrajectoryStore
+    from core.store.views import StepRecord
+
+    store = TrajectoryStore(tmp_path / "t.db")
+    for outcome, reason, click in [("failure", "The trash icon of Fernandina's email.", "19"),
+                                   ("success", "The trash icon of Sherline's email.", "19")]:
+        eid = store.start_episode(task_id="miniwob/email-inbox-delete", intent="delete it",
+                                  start_url="http://x/", mode="local", policy="local:m")
+        store.add_step(eid, StepRecord(idx=0, url="http://x/", observation=INBOX.text(),
+                                       action=f"click [{click}]", rationale=reason))
+        store.finish_episode(eid, outcome=outcome, reward=0.0)
+    store.close()
+    assert replay(tmp_path / "t.db", ground_click, keep) == {"failure": 1}
+    assert "click [19] (img 'trash') -> now click [13] (img 'trash')" in capsys.readouterr().out
