@@ -13,39 +13,32 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 
 from core.actions import Action, ActionParseError, parse_action
 from core.browser.views import Observation, parse_observation_text
 from core.policies.local import ground_click
+from core.store.service import TrajectoryStore
 
 Grounder = Callable[[str, Action, Observation, str], Action]
-
-STEPS = """SELECT e.id, e.task_id, e.outcome, s.idx, s.observation, s.action, s.rationale,
-                  s.candidates
-           FROM steps s JOIN episodes e ON e.id = s.episode_id
-           WHERE e.policy LIKE 'local:%' ORDER BY e.id, s.idx"""
-
 
 def baseline_grounder(rev: str) -> Grounder:
     """`ground_click` as it was at git revision `rev`."""
     root = Path(__file__).resolve().parents[2]
     source = subprocess.run(["git", "show", f"{rev}:core/policies/local.py"], cwd=root,
                             capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "local_baseline.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("local_baseline", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "local_baseline.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location("local_baseline", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     return module.ground_click  # type: ignore[no-any-return]
 
 
@@ -62,30 +55,37 @@ def describe(observation: Observation, action: Action) -> str:
 def replay(db: Path, grounder: Grounder, baseline: Grounder) -> Counter[str]:
     """Print the clicks `grounder` and `baseline` ground differently; count them by outcome."""
     changed: Counter[str] = Counter()
-    previous: dict[int, str] = {}
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        for eid, task, outcome, idx, obs_text, logged, reason, candidates in conn.execute(STEPS):
-            prev, previous[eid] = previous.get(eid, ""), logged
-            first = json.loads(candidates or "[]")[:1]
-            raw = (first[0].get("grounded_from") if first else None) or logged
-            try:
-                action = parse_action(raw)
-            except ActionParseError:
+    store = TrajectoryStore(db)
+    try:
+        for episode in store.iter_episodes(store.episode_ids()):
+            if not episode.policy.startswith("local:"):
                 continue
-            observation = parse_observation_text(obs_text)
-            now = grounder(reason or "", action, observation, prev)
-            before = baseline(reason or "", action, observation, prev)
-            if now != before:
-                changed[outcome] += 1
-                print(f"{db.name} episode {eid} {task} ({outcome}) step {idx}: {reason!r}\n"
-                      f"  model {describe(observation, action)}: baseline "
-                      f"{describe(observation, before)} -> now {describe(observation, now)}")
+            previous = ""
+            for step in episode.steps:
+                first = step.candidates[:1]
+                raw = str((first[0].get("grounded_from") if first else None) or step.action)
+                prev, previous = previous, step.action
+                try:
+                    action = parse_action(raw)
+                except ActionParseError:
+                    continue
+                observation = parse_observation_text(step.observation)
+                now = grounder(step.rationale, action, observation, prev)
+                before = baseline(step.rationale, action, observation, prev)
+                if now != before:
+                    changed[episode.outcome] += 1
+                    print(f"{db.name} episode {episode.id} {episode.task_id} ({episode.outcome}) "
+                          f"step {step.idx}: {step.rationale!r}\n"
+                          f"  model {describe(observation, action)}: baseline "
+                          f"{describe(observation, before)} -> now {describe(observation, now)}")
+    finally:
+        store.close()
     return changed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dbs", nargs="+", type=Path, help="trajectory databases (read only)")
+    parser.add_argument("dbs", nargs="+", type=Path, help="trajectory databases")
     parser.add_argument("--baseline", default="",
                         help="git revision whose ground_click to compare with (default: none, "
                              "the model's own click)")
