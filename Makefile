@@ -30,7 +30,7 @@ app: setup
 	$(VENV)/bin/symbiote app
 
 bench-observe: setup
-	$(PY) -m core.bench.observation_speed
+	$(PY) -m trainer.bench.observation_speed
 
 # The shipped students (resources/adapters/, model cards beside them), trained in their own data
 # dir (build/distill/home) so a developer's registry is left alone.

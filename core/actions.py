@@ -6,111 +6,146 @@ AgentOccam-compatible, one action per step:
     scroll [up|down]      go_back                           goto [url]
     note [text]           stop [answer]
 
-`ACTION_SPECS` is the single source. The parser, the GBNF grammar given to llama.cpp, the
-text the prompts show and the executor's dispatch are all generated from it or checked
-against it (tests/test_actions.py), never hand-copied.
+Each action kind is one frozen dataclass; its `ARGS` and docstring are the single source. The
+parser, the text form (`to_text`), the GBNF grammar given to llama.cpp and the prompt's action
+list are generated from them (tests/core/test_actions.py), and the executor dispatches on the
+class (core.browser.executor), never on a name string.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
+
+from core.errors import ActionParseError
 
 ArgKind = Literal["id", "text", "flag", "direction", "url", "option"]
 
 
 @dataclass(frozen=True)
 class ArgSpec:
-    name: str
+    field: str           # the dataclass field that holds it
     kind: ArgKind
     optional: bool = False
 
 
 @dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    args: tuple[ArgSpec, ...]
-    doc: str
+class BaseAction:
+    """What every action kind shares: its name, its arguments, its text form."""
 
-    @property
-    def usage(self) -> str:
-        parts = [self.name]
-        for arg in self.args:
-            parts.append(f"[{arg.name}]")
-        return " ".join(parts)
+    NAME: ClassVar[str] = ""
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = ()
 
+    @classmethod
+    def usage(cls) -> str:
+        return " ".join([cls.NAME, *(f"[{a.field}]" for a in cls.ARGS)])
 
-ACTION_SPECS: tuple[ActionSpec, ...] = (
-    ActionSpec("click", (ArgSpec("id", "id"),), "Click the element with this id."),
-    ActionSpec(
-        "type",
-        (ArgSpec("id", "id"), ArgSpec("text", "text"), ArgSpec("press_enter", "flag", True)),
-        "Clear the field with this id and type the text; press_enter 1 presses Enter after.",
-    ),
-    ActionSpec(
-        "select",
-        (ArgSpec("id", "id"), ArgSpec("option", "option")),
-        "Choose the option with this visible text in the drop-down with this id.",
-    ),
-    ActionSpec("scroll", (ArgSpec("direction", "direction"),), "Scroll the page up or down."),
-    ActionSpec("go_back", (), "Go back to the previous page."),
-    ActionSpec("goto", (ArgSpec("url", "url"),), "Open this URL."),
-    ActionSpec("note", (ArgSpec("text", "text"),), "Write down a fact to remember for later."),
-    ActionSpec(
-        "stop",
-        (ArgSpec("answer", "text", True),),
-        "Finish the task; give the answer if the task asks a question.",
-    ),
-)
-SPECS_BY_NAME = {spec.name: spec for spec in ACTION_SPECS}
-ActionName = Literal["click", "type", "select", "scroll", "go_back", "goto", "note", "stop"]
-
-
-@dataclass(frozen=True)
-class Action:
-    """A parsed, validated action. Unused fields stay at their defaults."""
-
-    name: ActionName
-    id: str = ""
-    text: str = ""
-    press_enter: bool = False
-    option: str = ""
-    direction: Literal["up", "down", ""] = ""
-    url: str = ""
+    @classmethod
+    def doc(cls) -> str:
+        return " ".join((cls.__doc__ or "").split())
 
     def to_text(self) -> str:
-        """Render in the canonical form the parser reads back."""
-        match self.name:
-            case "click":
-                return f"click [{self.id}]"
-            case "type":
-                return f"type [{self.id}] [{self.text}] [{int(self.press_enter)}]"
-            case "select":
-                return f"select [{self.id}] [{self.option}]"
-            case "scroll":
-                return f"scroll [{self.direction}]"
-            case "go_back":
-                return "go_back"
-            case "goto":
-                return f"goto [{self.url}]"
-            case "note":
-                return f"note [{self.text}]"
-            case "stop":
-                return f"stop [{self.text}]"
-        raise AssertionError(self.name)
+        """The canonical form the parser reads back."""
+        parts = [self.NAME]
+        for arg in self.ARGS:
+            value = getattr(self, arg.field)
+            parts.append(f"[{int(value)}]" if arg.kind == "flag" else f"[{value}]")
+        return " ".join(parts)
 
     def normalized(self) -> str:
-        """Comparison key used when two policies' actions are matched (speculative synthesis)."""
+        """Comparison key when two policies' actions are matched (speculative synthesis)."""
         return " ".join(self.to_text().lower().split())
 
     def __str__(self) -> str:
         return self.to_text()
 
 
-class ActionParseError(ValueError):
-    """The text is not one action of the language. The message says precisely why."""
+@dataclass(frozen=True)
+class ElementAction(BaseAction):
+    """An action on one element of the observation, named by its id."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Click(ElementAction):
+    """Click the element with this id."""
+
+    NAME: ClassVar[str] = "click"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("id", "id"),)
+
+
+@dataclass(frozen=True)
+class Type(ElementAction):
+    """Clear the field with this id and type the text; press_enter 1 presses Enter after."""
+
+    NAME: ClassVar[str] = "type"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("id", "id"), ArgSpec("text", "text"),
+                                           ArgSpec("press_enter", "flag", True))
+    text: str
+    press_enter: bool = False
+
+
+@dataclass(frozen=True)
+class Select(ElementAction):
+    """Choose the option with this visible text in the drop-down with this id."""
+
+    NAME: ClassVar[str] = "select"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("id", "id"), ArgSpec("option", "option"))
+    option: str
+
+
+@dataclass(frozen=True)
+class Scroll(BaseAction):
+    """Scroll the page up or down."""
+
+    NAME: ClassVar[str] = "scroll"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("direction", "direction"),)
+    direction: Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class GoBack(BaseAction):
+    """Go back to the previous page."""
+
+    NAME: ClassVar[str] = "go_back"
+
+
+@dataclass(frozen=True)
+class Goto(BaseAction):
+    """Open this URL."""
+
+    NAME: ClassVar[str] = "goto"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("url", "url"),)
+    url: str
+
+
+@dataclass(frozen=True)
+class Note(BaseAction):
+    """Write down a fact to remember for later."""
+
+    NAME: ClassVar[str] = "note"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("text", "text"),)
+    text: str
+
+
+@dataclass(frozen=True)
+class Stop(BaseAction):
+    """Finish the task; give the answer if the task asks a question."""
+
+    NAME: ClassVar[str] = "stop"
+    ARGS: ClassVar[tuple[ArgSpec, ...]] = (ArgSpec("answer", "text", True),)
+    answer: str = ""
+
+
+Action = Click | Type | Select | Scroll | GoBack | Goto | Note | Stop
+ACTIONS: tuple[type[BaseAction], ...] = (Click, Type, Select, Scroll, GoBack, Goto, Note, Stop)
+ACTION_BY_NAME: dict[str, type[BaseAction]] = {cls.NAME: cls for cls in ACTIONS}
+# The kinds an `[id]` may point at, per action: the grammar offers `type` only the fields a
+# user can type into and `select` only drop-downs (core.policies.local).
+EDITABLE_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "slider"})
 
 
 _BRACKETS = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]")
@@ -135,6 +170,29 @@ def _bracket_args(rest: str) -> list[str]:
     return args
 
 
+def _arg_value(name: str, arg: ArgSpec, raw: str, valid: set[str] | None) -> object:
+    if arg.kind == "id":
+        value = raw.strip()
+        if not value.isdigit():
+            raise ActionParseError(f"{name}: element id must be a number, got {value!r}")
+        if valid is not None and value not in valid:
+            raise ActionParseError(f"{name}: no element with id [{value}] on this page")
+        return value
+    if arg.kind == "flag":
+        if raw.strip() not in ("0", "1"):
+            raise ActionParseError(f"{name}: {arg.field} must be 0 or 1, got {raw!r}")
+        return raw.strip() == "1"
+    if arg.kind == "direction":
+        if raw.strip().lower() not in ("up", "down"):
+            raise ActionParseError(f"scroll: direction must be up or down, got {raw!r}")
+        return raw.strip().lower()
+    if arg.kind == "url":
+        if not raw.strip():
+            raise ActionParseError("goto: empty url")
+        return raw.strip()
+    return raw
+
+
 def parse_action(text: str, valid_ids: Iterable[str] | None = None) -> Action:
     """Parse one action. `valid_ids`, when given, are the ids of the current observation."""
     line = text.strip()
@@ -143,49 +201,23 @@ def parse_action(text: str, valid_ids: Iterable[str] | None = None) -> Action:
     line = line.splitlines()[0].strip().strip("`").strip()
     name, _, rest = line.partition(" ")
     name = name.strip().lower()
-    spec = SPECS_BY_NAME.get(name)
-    if spec is None:
-        known = ", ".join(s.name for s in ACTION_SPECS)
+    cls = ACTION_BY_NAME.get(name)
+    if cls is None:
+        known = ", ".join(c.NAME for c in ACTIONS)
         raise ActionParseError(f"unknown action {name!r}; expected one of: {known}")
     args = _bracket_args(rest)
-    required = [a for a in spec.args if not a.optional]
-    if len(args) < len(required) or len(args) > len(spec.args):
-        raise ActionParseError(f"{name} takes {spec.usage!r}, got {len(args)} argument(s)")
-    values = dict(zip((a.name for a in spec.args), args, strict=False))
-    fields: dict[str, object] = {}
-    for arg in spec.args:
-        value = values.get(arg.name)
-        if value is None:
-            continue
-        if arg.kind == "id":
-            value = value.strip()
-            if not value.isdigit():
-                raise ActionParseError(f"{name}: element id must be a number, got {value!r}")
-            if valid_ids is not None and value not in set(valid_ids):
-                raise ActionParseError(f"{name}: no element with id [{value}] on this page")
-            fields["id"] = value
-        elif arg.kind == "flag":
-            if value.strip() not in ("0", "1"):
-                raise ActionParseError(f"{name}: {arg.name} must be 0 or 1, got {value!r}")
-            fields["press_enter"] = value.strip() == "1"
-        elif arg.kind == "direction":
-            if value.strip().lower() not in ("up", "down"):
-                raise ActionParseError(f"scroll: direction must be up or down, got {value!r}")
-            fields["direction"] = value.strip().lower()
-        elif arg.kind == "url":
-            if not value.strip():
-                raise ActionParseError("goto: empty url")
-            fields["url"] = value.strip()
-        elif arg.kind == "option":
-            fields["option"] = value
-        else:
-            fields["text"] = value
-    return Action(name=name, **fields)  # type: ignore[arg-type]
+    required = [a for a in cls.ARGS if not a.optional]
+    if len(args) < len(required) or len(args) > len(cls.ARGS):
+        raise ActionParseError(f"{name} takes {cls.usage()!r}, got {len(args)} argument(s)")
+    valid = set(valid_ids) if valid_ids is not None else None
+    values = {arg.field: _arg_value(name, arg, raw, valid)
+              for arg, raw in zip(cls.ARGS, args, strict=False)}
+    return cls(**values)  # type: ignore[return-value]
 
 
 def describe_actions() -> str:
-    """The action list as the prompts show it, from the specs' docs."""
-    return "\n".join(f"{spec.usage}: {spec.doc}" for spec in ACTION_SPECS)
+    """The action list as the prompts show it, from each kind's usage and docstring."""
+    return "\n".join(f"{cls.usage()}: {cls.doc()}" for cls in ACTIONS)
 
 
 # --- GBNF ---------------------------------------------------------------------------------
@@ -196,47 +228,60 @@ def _gbnf_literal(s: str) -> str:
     return '"' + escaped + '"'
 
 
+@dataclass(frozen=True)
+class GrammarBounds:
+    """Longest free text per argument: bounds the grammar and so the token budget."""
+
+    text: int = 80
+    reason: int = 160
+    url: int = 120
+
+
 def action_grammar(
     ids: Iterable[str],
-    select_options: dict[str, list[str]] | None = None,
+    select_options: Mapping[str, list[str]] | None = None,
     allow: Iterable[str] | None = None,
     with_reason: bool = True,
-    max_text_chars: int = 80,
-    max_reason_chars: int = 160,
-    max_url_chars: int = 120,
+    bounds: GrammarBounds = GrammarBounds(),
+    ids_for: Mapping[str, Iterable[str]] | None = None,
 ) -> str:
     """GBNF for `REASON: ... ACTION: <action>`, with ids restricted to the observation's ids.
 
     Every string this grammar admits parses with `parse_action(..., valid_ids=ids)`.
-    `select_options` maps a drop-down's id to its options so `select` can only name a real one.
+    `select_options` maps a drop-down's id to its options so `select` can only name a real one;
+    `ids_for` narrows the ids an action kind may name (e.g. `type` → editable fields only).
     """
-    id_list = sorted(set(ids), key=lambda s: (len(s), s))
-    allowed = set(allow) if allow is not None else {s.name for s in ACTION_SPECS}
+    id_list = _sorted_ids(ids)
+    allowed = set(allow) if allow is not None else {c.NAME for c in ACTIONS}
     if not id_list:
         allowed -= {"click", "type", "select"}
     selects = {k: v for k, v in (select_options or {}).items() if k in set(id_list) and v}
     if not selects:
         allowed.discard("select")
+    narrowed = {name: _sorted_ids(i for i in chosen if i in set(id_list))
+                for name, chosen in (ids_for or {}).items()}
+    allowed -= {name for name, chosen in narrowed.items() if not chosen and name != "select"}
     rules: dict[str, str] = {}
     alts: list[str] = []
-    for spec in ACTION_SPECS:
-        if spec.name not in allowed:
+    for cls in ACTIONS:
+        if cls.NAME not in allowed:
             continue
-        rule = "act-" + spec.name.replace("_", "-")
-        if spec.name == "select":
+        rule = "act-" + cls.NAME.replace("_", "-")
+        if cls is Select:
             pairs = []
             for sid, options in sorted(selects.items()):
                 opts = " | ".join(_gbnf_literal(f"[{o}]") for o in options)
                 pairs.append(f'"[{sid}] " ( {opts} )')
             rules[rule] = '"select " ( ' + " | ".join(pairs) + " )"
         else:
-            body = [_gbnf_literal(spec.name)]
-            for arg in spec.args:
-                if arg.optional and spec.name == "stop":
+            id_rule = f"ids-{cls.NAME}" if cls.NAME in narrowed else "elem-id"
+            body = [_gbnf_literal(cls.NAME)]
+            for arg in cls.ARGS:
+                if arg.optional and cls is Stop:
                     body.append('( " [" text "]" )?')
                     continue
                 piece = {
-                    "id": '"[" elem-id "]"',
+                    "id": f'"[" {id_rule} "]"',
                     "text": '"[" text "]"',
                     "flag": '"[" [01] "]"',
                     "direction": '"[" ( "up" | "down" ) "]"',
@@ -249,30 +294,36 @@ def action_grammar(
     lines = []
     if with_reason:
         lines.append('root ::= "REASON: " reason "\\nACTION: " action')
-        lines.append(f"reason ::= [^\\n]{{1,{max_reason_chars}}}")
+        lines.append(f"reason ::= [^\\n]{{1,{bounds.reason}}}")
     else:
         lines.append("root ::= action")
     lines.append("action ::= " + " | ".join(alts))
     lines.extend(f"{name} ::= {body}" for name, body in rules.items())
     if id_list:
         lines.append("elem-id ::= " + " | ".join(_gbnf_literal(i) for i in id_list))
-    lines.append(f"text ::= [^\\n\\[\\]]{{0,{max_text_chars}}}")
-    lines.append(f'url ::= [a-zA-Z0-9:/._?=&%#+-]{{1,{max_url_chars}}}')
+    for name, chosen in narrowed.items():
+        if chosen and f"act-{name}" in rules:
+            lines.append(f"ids-{name} ::= " + " | ".join(_gbnf_literal(i) for i in chosen))
+    lines.append(f"text ::= [^\\n\\[\\]]{{0,{bounds.text}}}")
+    lines.append(f'url ::= [a-zA-Z0-9:/._?=&%#+-]{{1,{bounds.url}}}')
     return "\n".join(lines) + "\n"
 
 
-def grammar_max_chars(ids: Iterable[str], select_options: dict[str, list[str]] | None = None,
-                      with_reason: bool = True, max_text_chars: int = 80,
-                      max_reason_chars: int = 160, max_url_chars: int = 120) -> int:
+def _sorted_ids(ids: Iterable[str]) -> list[str]:
+    return sorted(set(ids), key=lambda s: (len(s), s))
+
+
+def grammar_max_chars(ids: Iterable[str], select_options: Mapping[str, list[str]] | None = None,
+                      with_reason: bool = True, bounds: GrammarBounds = GrammarBounds()) -> int:
     """An upper bound on the length of any string `action_grammar` admits. A token is at
     least one character, so this many new tokens always lets generation finish an action."""
     longest_id = max((len(i) for i in ids), default=0)
     longest_option = max((len(o) for opts in (select_options or {}).values() for o in opts),
                          default=0)
-    action = max(len("type [] [] [1]") + longest_id + max_text_chars,
+    action = max(len("type [] [] [1]") + longest_id + bounds.text,
                  len("select [] []") + longest_id + longest_option,
-                 len("goto []") + max_url_chars, len("stop []") + max_text_chars)
-    reason = len("REASON: \nACTION: ") + max_reason_chars if with_reason else 0
+                 len("goto []") + bounds.url, len("stop []") + bounds.text)
+    reason = len("REASON: \nACTION: ") + bounds.reason if with_reason else 0
     return reason + action
 
 

@@ -1,40 +1,63 @@
-"""run_episode: the only agent loop. Policies and routers plug into it; modes never copy it.
+"""run_episode: the only agent loop. Routers, seats and policies plug into it; modes never
+copy it, and whoever needs to follow an episode (the store, the app, a benchmark) subscribes
+as an `EpisodeHooks` instead of the loop calling them.
 
-observe → router.decide → execute → log, until `stop`, the task says done, or the budget.
+One step is four phases: observe → decide → act → record. The episode ends on `stop`, when the
+task's evaluator says it is done, on the step budget, or when the user stops it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from core.actions import Action
-from core.browser.executor import SECRET_PLACEHOLDER, SecretResolver, secret_masker
-from core.browser.session import BrowserError, BrowserSession
+from core.actions import Note, Stop
+from core.browser.session import BrowserSession
 from core.browser.views import Observation
-from core.policies.base import HistoryItem, PolicyError, StepContext
-from core.privacy.dom import SECRET_FIELD_KINDS, autocomplete_kind
-from core.prompts import history_lines
-from core.routing import Decision, Router
-from core.store.service import TrajectoryStore
-from core.store.views import StepRecord
+from core.errors import BrowserError, PolicyError
+from core.policies.base import HistoryItem, StepContext
+from core.privacy.secrets import NO_SECRETS, Secrets
+from core.routing.base import Decision, Router
 from core.tasks import Evaluation, Task
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class EpisodeOptions:
+    mode: str = "local"
+    max_steps: int | None = None    # None: the task's own budget
+    seed: int | None = None
+    source: str = "agent"           # who demonstrated it, for the trainer: agent, teacher, …
+    screenshots: bool = False       # a screenshot after every step, for hooks that show them
+
+
+@dataclass(frozen=True)
+class EpisodeStart:
+    task: Task
+    intent: str
+    router_id: str
+    options: EpisodeOptions
+
+
+@dataclass(frozen=True)
 class StepEvent:
-    """What the CLI and the app show after each step."""
+    """One finished step, as hooks receive it."""
 
     episode_id: int | None
     idx: int
-    observation: Observation
+    context: StepContext
     decision: Decision
     error: str
     latency_ms: float
+    url_after: str = ""             # the page the action left the browser on
+    screenshot: bytes | None = None  # of that page, when options.screenshots
+
+    @property
+    def observation(self) -> Observation:
+        return self.context.observation
 
 
 @dataclass
@@ -47,54 +70,56 @@ class EpisodeResult:
     answer: str
     steps: list[StepEvent] = field(default_factory=list)
     error: str = ""
+    detail: str = ""   # the evaluator's verdict in words
     wall_s: float = 0.0
 
 
-def run_episode(
-    task: Task,
-    session: BrowserSession,
-    router: Router,
-    store: TrajectoryStore | None = None,
-    *,
-    mode: str = "local",
-    max_steps: int | None = None,
-    seed: int | None = None,
-    source: str = "agent",
-    secrets: SecretResolver | None = None,
-    secret_values: Callable[[], list[str]] | None = None,
-    on_step: Callable[[StepEvent], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    screenshots: bool = False,
-) -> EpisodeResult:
+class EpisodeHooks:
+    """Subscribers to an episode. `on_start` may number the episode (the store's recorder
+    does); the first number returned is the episode's id."""
+
+    def on_start(self, start: EpisodeStart) -> int | None:
+        return None
+
+    def on_step(self, event: StepEvent) -> None:
+        pass
+
+    def on_finish(self, result: EpisodeResult) -> None:
+        pass
+
+
+@dataclass
+class _Progress:
+    """What the episode has done so far."""
+
+    history: list[HistoryItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str = ""           # the last action's error, shown in the next observation
+    answer: str | None = None
+
+
+def run_episode(task: Task, session: BrowserSession, router: Router, *,
+                secrets: Secrets = NO_SECRETS, hooks: Sequence[EpisodeHooks] = (),
+                options: EpisodeOptions = EpisodeOptions(),
+                should_stop: Callable[[], bool] | None = None) -> EpisodeResult:
     started = time.perf_counter()
-    mask = secret_masker(secret_values)
     session.allowed_domains = task.allowed_domains
-    budget = max_steps if max_steps is not None else task.max_steps
     try:
         intent = task.setup(session)
     except BrowserError as exc:
         return EpisodeResult(None, task.id, "", "error", None, "", error=str(exc))
-
-    episode_id = None
-    if store is not None:
-        store.upsert_task(task.id, task.source, intent, task.start_url)
-        episode_id = store.start_episode(task_id=task.id, intent=intent, start_url=task.start_url,
-                                         mode=mode, policy=router.id, source=source, seed=seed)
+    router.start_episode(secrets)
+    start = EpisodeStart(task, intent, router.id, options)
+    episode_id = next((i for i in (h.on_start(start) for h in hooks) if i is not None), None)
     result = EpisodeResult(episode_id, task.id, intent, "unknown", None, "")
-    history: list[HistoryItem] = []
-    notes: list[str] = []
-    error = ""
-    answer: str | None = None
-    evaluation = Evaluation(done=False, success=None)
+    progress = _Progress()
+    budget = options.max_steps if options.max_steps is not None else task.max_steps
     try:
         for idx in range(budget):
             if should_stop is not None and should_stop():
                 result.outcome = "interrupted"
                 break
-            observation = session.observe(last_error=error)
-            context = StepContext(intent=intent, observation=observation, history=tuple(history),
-                                  notes=tuple(notes), step=idx, task_id=task.id,
-                                  episode_id=episode_id)
+            context = _observe(session, task, intent, progress, idx, episode_id)
             t0 = time.perf_counter()
             try:
                 decision = router.decide(context)
@@ -103,42 +128,23 @@ def run_episode(
                 log.error("policy failed at step %d: %s", idx, exc)
                 break
             latency_ms = (time.perf_counter() - t0) * 1000
-            action = decision.action
-            error = secret_use_error(action, intent, observation)
-            if not error and action.name not in ("stop", "note"):
-                error = session.execute(action, secrets)
-            if action.name == "note":
-                notes.append(action.text)
-            history.append(HistoryItem(action=action.to_text(), rationale=decision.rationale,
-                                       error=error))
-            event = StepEvent(episode_id, idx, observation, decision, error, latency_ms)
+            error = _act(session, decision, secrets, context, progress)
+            event = StepEvent(episode_id, idx, context, decision, error, latency_ms,
+                              _url(session), session.try_screenshot() if options.screenshots
+                              else None)
             result.steps.append(event)
-            if store is not None and episode_id is not None:
-                store.add_step(episode_id, _step_record(idx, observation, decision, error,
-                                                        latency_ms, history_lines(context),
-                                                        list(context.notes), mask),
-                               screenshot=_screenshot(session) if screenshots else None)
-            if on_step is not None:
-                on_step(event)
-            if action.name == "stop":
-                answer = action.text
+            for hook in hooks:
+                hook.on_step(event)
+            if progress.answer is not None or task.validate(session, None).done:
                 break
-            evaluation = task.validate(session, None)
-            if evaluation.done:
-                break
-        evaluation = task.validate(session, answer if answer is not None else "")
-        if result.outcome not in ("error", "interrupted"):
-            result.outcome = _outcome(evaluation)
-        result.reward = evaluation.reward
-        result.answer = answer or ""
+        _judge(task, session, progress, result)
     except KeyboardInterrupt:
         result.outcome = "interrupted"
         raise
     finally:
         result.wall_s = time.perf_counter() - started
-        if store is not None and episode_id is not None:
-            store.finish_episode(episode_id, outcome=result.outcome, reward=result.reward,
-                                 answer=mask(result.answer))
+        for hook in hooks:
+            hook.on_finish(result)
         try:
             task.teardown(session)
         except BrowserError:
@@ -146,21 +152,39 @@ def run_episode(
     return result
 
 
-def secret_use_error(action: Action, intent: str, observation: Observation) -> str:
-    """Secrets go where the user said, or into fields made for them. A page that talks the
-    model into typing `{{secret:…}}` into a message body (prompt injection) is refused."""
-    if action.name != "type":
-        return ""
-    element = observation.element(action.id)
-    props = element.props if element else {}
-    made_for_secrets = (props.get("type") == "password"
-                        or autocomplete_kind(props.get("autocomplete", "")) in SECRET_FIELD_KINDS)
-    for name in SECRET_PLACEHOLDER.findall(action.text):
-        if "{{secret:" + name + "}}" not in intent and not made_for_secrets:
-            log.warning("refused to type secret %r into [%s]", name, action.id)
-            return (f"refused to type secret {name!r}: the task does not mention it and "
-                    f"[{action.id}] is not a password or payment field")
-    return ""
+def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progress, idx: int,
+             episode_id: int | None) -> StepContext:
+    observation = session.observe(last_error=progress.error)
+    return StepContext(intent=intent, observation=observation, history=tuple(progress.history),
+                       notes=tuple(progress.notes), step=idx, task_id=task.id,
+                       episode_id=episode_id)
+
+
+def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context: StepContext,
+         progress: _Progress) -> str:
+    """Execute the decision (secrets only where they belong); '' or the error."""
+    action = decision.action
+    error = secrets.guard(action, context.intent, context.observation)
+    if not error and not isinstance(action, Note | Stop):
+        error = session.execute(action, secrets)
+    if isinstance(action, Note):
+        progress.notes.append(action.text)
+    elif isinstance(action, Stop):
+        progress.answer = action.answer
+    progress.history.append(HistoryItem(action=action, rationale=decision.rationale,
+                                        error=error))
+    progress.error = error
+    return error
+
+
+def _judge(task: Task, session: BrowserSession, progress: _Progress,
+           result: EpisodeResult) -> None:
+    evaluation = task.validate(session, progress.answer if progress.answer is not None else "")
+    if result.outcome not in ("error", "interrupted"):
+        result.outcome = _outcome(evaluation)
+    result.reward = evaluation.reward
+    result.detail = evaluation.detail
+    result.answer = progress.answer or ""
 
 
 def _outcome(evaluation: Evaluation) -> str:
@@ -169,30 +193,8 @@ def _outcome(evaluation: Evaluation) -> str:
     return "success" if evaluation.success else "failure"
 
 
-def _step_record(idx: int, observation: Observation, decision: Decision, error: str,
-                 latency_ms: float, history_text: list[str], notes: list[str],
-                 mask: Callable[[str], str]) -> StepRecord:
-    candidates = []
-    for c in decision.candidates:
-        entry = {"action": c.action.to_text(), "rationale": mask(c.rationale),
-                 "score": c.score, "source": c.source}
-        if "grounded_from" in c.meta:  # the model's own click, before grounding in its reason
-            entry["grounded_from"] = mask(str(c.meta["grounded_from"]))
-        candidates.append(entry)
-    return StepRecord(
-        idx=idx, url=observation.url, observation=mask(observation.text()),
-        action=mask(decision.action.to_text()), rationale=mask(decision.rationale),
-        policy_id=decision.policy_id, route=decision.route, findings=list(decision.findings),
-        candidates=candidates, latency_ms=round(latency_ms, 2), error=mask(error),
-        prompt_history=[mask(h) for h in history_text], notes=[mask(n) for n in notes],
-    )
-
-
-def _screenshot(session: BrowserSession) -> bytes | None:
+def _url(session: BrowserSession) -> str:
     try:
-        return session.screenshot()
-    except Exception:  # a dead page has no screenshot; the step is still logged
-        log.debug("screenshot failed", exc_info=True)
-        return None
-
-
+        return session.page.url
+    except BrowserError:
+        return ""

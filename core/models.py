@@ -16,14 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.errors import ModelError
 from core.paths import RESOURCES, user_data_dir
 
 log = logging.getLogger(__name__)
 GGUF_MAGIC = b"GGUF"
-
-
-class ModelError(RuntimeError):
-    """A model cannot be used (unknown name, missing or corrupt file). Says which and why."""
 
 
 class ModelEntry(BaseModel):

@@ -1,12 +1,15 @@
-"""The task interface shared by practice tasks, MiniWoB++ episodes and ad-hoc user tasks
-(BrowserGym's setup / validate / teardown). A task's `cheat` lives in core.policies.teacher."""
+"""The task interface shared by ad-hoc user tasks and the learning side's suites (MiniWoB++,
+practice sites, the synthetic web): BrowserGym's setup / validate / teardown. A suite's
+reference solvers (BrowserGym's `cheat`) live with the suite and are handed to the teacher."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlparse
 
 from core.browser.session import BrowserSession
+from core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,14 @@ class Task(Protocol):
     def teardown(self, session: BrowserSession) -> None: ...
 
 
+def check_start_url(url: str) -> str:
+    """The start URL as given, or ConfigError for what cannot be one."""
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https", "file") or not (parsed.netloc or parsed.path):
+        raise ConfigError(f"not a start URL: {url!r} (expected http://… or https://…)")
+    return url.strip()
+
+
 @dataclass
 class AdHocTask:
     """A user's task typed in natural language: no evaluator, the agent decides when it is done."""
@@ -46,6 +57,18 @@ class AdHocTask:
     id: str = "adhoc"
     source: str = "adhoc"
     config: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, intent: str, start_url: str, allowed_domains: list[str] | None = None,
+               max_steps: int | None = None) -> AdHocTask:
+        """A user's task: a checked start URL; the allowed domains default to its host."""
+        if not intent.strip():
+            raise ConfigError('type a task first, e.g. "open the latest invoice"')
+        url = check_start_url(start_url)
+        host = urlparse(url).hostname
+        return cls(intent=intent.strip(), start_url=url,
+                   allowed_domains=allowed_domains or ([host] if host else None),
+                   max_steps=max_steps or 15)
 
     def setup(self, session: BrowserSession) -> str:
         session.goto(self.start_url)

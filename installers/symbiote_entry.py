@@ -1,4 +1,4 @@
-"""The bundle's one executable: `symbiote …` exactly as from source (core.cli), plus
+"""The bundle's one executable: `symbiote …` exactly as from source (app.cli.main), plus
 `symbiote smoke` (the bundle's self-test, installers/symbiote_smoke.py).
 
 PyInstaller freezes this file; it also runs unfrozen (`.venv/bin/python installers/
@@ -39,7 +39,7 @@ def main() -> int:
               "desktop bundle leaves out; run it from a source checkout (`make setup`, then "
               f"`.venv/bin/symbiote {command}`)", file=sys.stderr)
         return 2
-    from core.cli import main as cli_main
+    from app.cli.main import main as cli_main
 
     return cli_main(args)
 

@@ -39,10 +39,10 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.windows import MainWindow
-    from app.worker import open_vault
+    from app.qt.windows import MainWindow
+    from app.qt.worker import open_vault
     from core.paths import default_db_path, user_data_dir
-    from core.settings import SettingsError, load_settings
+    from app.settings import SettingsError, load_settings
 
     app = QApplication.instance() or QApplication(["symbiote"])
     app.setApplicationName("Symbiote")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tinymodel import build_tiny_llama
 
 from core.browser.session import BrowserSession
-from core.sites import SiteServer
+from core.privacy.detector import PrivacyDetector, get_detector
+from tests.support.anthropic_server import FakeAnthropic
+from tests.support.tinymodel import build_tiny_llama
+from trainer.suites.sites import SiteServer
+
+PAGES = Path(__file__).with_name("pages")
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +33,20 @@ def tiny_hf_dir(tiny_gguf: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SiteServer]:
-    """The practice sites and MiniWoB pages on 127.0.0.1, one server per test module."""
+    """The practice sites, MiniWoB pages and the synthetic web on 127.0.0.1, one per module."""
     with SiteServer() as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def pages_url() -> Iterator[str]:
+    """tests/pages/ served on 127.0.0.1: the static pages of the browser and privacy tests."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(PAGES))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +54,16 @@ def session() -> Iterator[BrowserSession]:
     """One headless Chromium per test module."""
     with BrowserSession() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def detector() -> PrivacyDetector:
+    """The real detector (presidio + spaCy), loaded once for the whole run."""
+    return get_detector()
+
+
+@pytest.fixture()
+def fake_cloud() -> Iterator[FakeAnthropic]:
+    """A local fake of Anthropic's Messages API: the only test double."""
+    with FakeAnthropic() as fake:
+        yield fake

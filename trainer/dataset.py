@@ -24,9 +24,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from core.actions import SPECS_BY_NAME
+from core.actions import ACTION_BY_NAME
+from core.errors import SymbioteError
 from core.prompts import assistant_target, chatml, format_user_prompt, system_prompt
-from core.store.service import TrajectoryStore, read_jsonl
+from core.store.export import read_jsonl
+from core.store.service import TrajectoryStore
 from core.store.views import EpisodeRecord
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ DEFAULT_SOURCES = ("teacher", "speculative", "approved", "exploration")
 RATIONALE_CUE = "\nCHOSEN ACTION: {action}\nExplain the choice."
 
 
-class DatasetError(ValueError):
+class DatasetError(SymbioteError):
     """No usable training data, or data that would leak evaluation seeds."""
 
 
@@ -99,8 +101,8 @@ def id_mapping(episode: EpisodeRecord, rng: random.Random) -> dict[str, str]:
 def renumber_action(line: str, mapping: dict[str, str]) -> str:
     """`click [4]` → `click [9]`; only an id argument changes, never typed text or answers."""
     match = _ACTION_ID.match(line)
-    spec = SPECS_BY_NAME.get(match.group(1)) if match else None
-    if not (match and spec and spec.args and spec.args[0].kind == "id"):
+    cls = ACTION_BY_NAME.get(match.group(1)) if match else None
+    if not (match and cls and cls.ARGS and cls.ARGS[0].kind == "id"):
         return line
     new = mapping.get(match.group(2), match.group(2))
     return f"{match.group(1)} [{new}]" + line[match.end():]

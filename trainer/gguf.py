@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from core.errors import SymbioteError
+
 logger = logging.getLogger(__name__)
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
@@ -52,7 +54,7 @@ _SDIST_NAME = re.compile(r"llama_cpp_python-(\d+(?:\.\d+)*)\.tar\.gz$")
 _STDERR_TAIL_LINES = 25
 
 
-class GGUFConversionError(RuntimeError):
+class GGUFConversionError(SymbioteError):
     """A conversion failed; the message carries the converter's last stderr lines."""
 
 

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.errors import SymbioteError
 from core.models import ModelEntry, Registry, ResolvedModel, resolve_path
 from trainer.dataset import Example
 from trainer.gguf import convert_hf_to_gguf, convert_lora_to_gguf
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 CACHE = Path(os.environ.get("SYMBIOTE_CACHE", Path.home() / ".cache" / "symbiote"))
 
 
-class TrainError(RuntimeError):
+class TrainError(SymbioteError):
     """Training cannot proceed (no data, out of memory, missing extra). Says what to do."""
 
 

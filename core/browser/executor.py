@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core.actions import Action
+from core.actions import Action, Click, ElementAction, GoBack, Goto, Scroll, Select, Type
+from core.errors import SecretMissing
+from core.privacy.secrets import NO_SECRETS, Secrets
 
 log = logging.getLogger(__name__)
 
-SecretResolver = Callable[[str], str]
-SECRET_PLACEHOLDER = re.compile(r"\{\{secret:([A-Za-z0-9_.-]+)\}\}")
 # Inputs whose keyboard entry is segmented by Chromium: set their value directly.
 _FILL_TYPES = {"date", "time", "datetime-local", "month", "week", "color", "range"}
 
@@ -31,35 +32,6 @@ def _input_value(input_type: str, text: str) -> str:
         month, day, year = (int(g) for g in match.groups())
         return f"{year:04d}-{month:02d}-{day:02d}"
     return text
-
-
-class SecretMissing(KeyError):
-    pass
-
-
-def substitute_secrets(text: str, secrets: SecretResolver | None) -> str:
-    """Replace `{{secret:name}}` placeholders with real values. This is the only place where a
-    secret's value meets the page; it is never returned to a caller that logs."""
-    if "{{secret:" not in text:
-        return text
-    if secrets is None:
-        raise SecretMissing("the text names a secret but no vault is configured")
-
-    def _value(match: re.Match[str]) -> str:
-        return secrets(match.group(1))
-
-    return SECRET_PLACEHOLDER.sub(_value, text)
-
-
-def secret_masker(values: Callable[[], Iterable[str]] | None) -> Callable[[str], str]:
-    """Blank out secret values wherever text echoes them (a typed field's value, a payload).
-    Values shorter than 3 characters are left alone: masking them would mangle ordinary text."""
-    def mask(text: str) -> str:
-        for value in values() if values is not None else ():
-            if value and len(value) >= 3:
-                text = text.replace(value, "<secret>")
-        return text
-    return mask
 
 
 def _locate(page: Page, element_id: str) -> Locator:
@@ -94,71 +66,85 @@ def _settle(page: Page) -> None:
         pass  # a navigation replaced the document: the next observation waits for it
 
 
-def execute_action(page: Page, action: Action, *, secrets: SecretResolver | None = None,
+def execute_action(page: Page, action: Action, *, secrets: Secrets = NO_SECRETS,
                    timeout_ms: int = 3000) -> str:
+    handler = _HANDLERS.get(type(action))
+    if handler is None:
+        return ""  # note and stop change nothing on the page; the loop records them
     try:
-        _dispatch(page, action, secrets, timeout_ms)
+        handler(page, action, secrets, timeout_ms)
     except SecretMissing as exc:
-        return f"{action.name} failed: {exc.args[0]}"
-    except KeyError as exc:
-        return f"{action.name} failed: unknown secret {exc.args[0]!r} (add it to the vault)"
+        return f"{action.NAME} failed: {exc}"
     except PlaywrightTimeout:
-        return f"{action.name} [{action.id}] timed out: the element is not visible or not enabled"
+        target = f" [{action.id}]" if isinstance(action, ElementAction) else ""
+        what = "the element is not visible or not enabled" if target else "the page did not load"
+        return f"{action.NAME}{target} timed out: {what}"
     except PlaywrightError as exc:
         first = exc.message.splitlines()[0] if exc.message else type(exc).__name__
-        return f"{action.name} failed: {first}"
+        return f"{action.NAME} failed: {secrets.mask(first)}"
     _settle(page)
     return ""
 
 
-def _dispatch(page: Page, action: Action, secrets: SecretResolver | None, timeout_ms: int) -> None:
-    match action.name:
-        case "click":
-            loc = _require(page, action.id)
-            tag = loc.evaluate("el => el.tagName")
-            if tag == "OPTION":
-                # Options live inside a native drop-down: choosing one is what a click means.
-                value = loc.evaluate("el => el.value")
-                select = loc.locator("xpath=ancestor::select[1]")
-                select.select_option(value=value, timeout=timeout_ms)
-            else:
-                # Hover first and let the element settle: pages that swap an icon's image on
-                # hover leave it without a size until the new image loads, and a press in that
-                # moment lands on whatever lies beneath.
-                loc.hover(timeout=timeout_ms)
-                loc.wait_for(state="visible", timeout=timeout_ms)
-                loc.click(timeout=timeout_ms)
-        case "type":
-            loc = _require(page, action.id)
-            text = substitute_secrets(action.text, secrets)
-            input_type = (loc.get_attribute("type") or "").lower()
-            if loc.evaluate(_IS_WIDGET_SLIDER_JS):
-                _set_slider(loc, text, timeout_ms)
-            elif input_type in _FILL_TYPES:
-                loc.fill(_input_value(input_type, text), timeout=timeout_ms)
-            else:
-                loc.fill("", timeout=timeout_ms)
-                # Key by key, so pages that listen to key events (autocomplete) see them.
-                loc.press_sequentially(text, timeout=max(timeout_ms, 50 * len(text)))
-            if action.press_enter:
-                loc.press("Enter", timeout=timeout_ms)
-        case "select":
-            loc = _require(page, action.id)
-            try:
-                loc.select_option(label=action.option, timeout=timeout_ms)
-            except PlaywrightError:
-                loc.select_option(value=action.option, timeout=timeout_ms)
-        case "scroll":
-            sign = 1 if action.direction == "down" else -1
-            # scrollBy is synchronous; a synthetic wheel event lands after an unknown delay.
-            page.evaluate(_SCROLL_JS, sign)
-        case "go_back":
-            if page.go_back(wait_until="domcontentloaded") is None:
-                raise PlaywrightError("there is no previous page")
-        case "goto":
-            page.goto(action.url, wait_until="domcontentloaded")
-        case "note" | "stop":
-            pass  # nothing to do on the page; the loop records them
+def _click(page: Page, action: Click, secrets: Secrets, timeout_ms: int) -> None:
+    loc = _require(page, action.id)
+    tag = loc.evaluate("el => el.tagName")
+    if tag == "OPTION":
+        # Options live inside a native drop-down: choosing one is what a click means.
+        value = loc.evaluate("el => el.value")
+        select = loc.locator("xpath=ancestor::select[1]")
+        select.select_option(value=value, timeout=timeout_ms)
+        return
+    # Hover first and let the element settle: pages that swap an icon's image on hover leave
+    # it without a size until the new image loads, and a press in that moment lands on
+    # whatever lies beneath.
+    loc.hover(timeout=timeout_ms)
+    loc.wait_for(state="visible", timeout=timeout_ms)
+    loc.click(timeout=timeout_ms)
+
+
+def _type(page: Page, action: Type, secrets: Secrets, timeout_ms: int) -> None:
+    loc = _require(page, action.id)
+    text = secrets.substitute(action.text)
+    input_type = (loc.get_attribute("type") or "").lower()
+    if loc.evaluate(_IS_WIDGET_SLIDER_JS):
+        _set_slider(loc, text, timeout_ms)
+    elif input_type in _FILL_TYPES:
+        loc.fill(_input_value(input_type, text), timeout=timeout_ms)
+    else:
+        loc.fill("", timeout=timeout_ms)
+        # Key by key, so pages that listen to key events (autocomplete) see them.
+        loc.press_sequentially(text, timeout=max(timeout_ms, 50 * len(text)))
+    if action.press_enter:
+        loc.press("Enter", timeout=timeout_ms)
+
+
+def _select(page: Page, action: Select, secrets: Secrets, timeout_ms: int) -> None:
+    loc = _require(page, action.id)
+    try:
+        loc.select_option(label=action.option, timeout=timeout_ms)
+    except PlaywrightError:
+        loc.select_option(value=action.option, timeout=timeout_ms)
+
+
+def _scroll(page: Page, action: Scroll, secrets: Secrets, timeout_ms: int) -> None:
+    # scrollBy is synchronous; a synthetic wheel event lands after an unknown delay.
+    page.evaluate(_SCROLL_JS, 1 if action.direction == "down" else -1)
+
+
+def _go_back(page: Page, action: GoBack, secrets: Secrets, timeout_ms: int) -> None:
+    if page.go_back(wait_until="domcontentloaded") is None:
+        raise PlaywrightError("there is no previous page")
+
+
+def _goto(page: Page, action: Goto, secrets: Secrets, timeout_ms: int) -> None:
+    page.goto(action.url, wait_until="domcontentloaded")
+
+
+Handler = Callable[[Page, Any, Secrets, int], None]
+# The registered actions (browser-use's registry): one handler per action kind.
+_HANDLERS: dict[type, Handler] = {Click: _click, Type: _type, Select: _select, Scroll: _scroll,
+                                  GoBack: _go_back, Goto: _goto}
 
 
 # Scroll the window; when it cannot move that way, scroll the largest visible area that can (a

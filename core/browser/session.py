@@ -12,9 +12,11 @@ from urllib.parse import urlparse
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from core.actions import Action
-from core.browser.executor import SecretResolver, execute_action
+from core.actions import Action, Goto
+from core.browser.executor import execute_action
 from core.browser.views import Element, Observation
+from core.errors import BrowserError
+from core.privacy.secrets import NO_SECRETS, Secrets
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,6 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-
-
-class BrowserError(RuntimeError):
-    """A browser problem the user can act on (missing Chromium, dead page)."""
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -178,10 +176,10 @@ class BrowserSession:
             title = ""
         return Observation(url=page.url, title=title, elements=elements, last_error=last_error)
 
-    def execute(self, action: Action, secrets: SecretResolver | None = None) -> str:
+    def execute(self, action: Action, secrets: Secrets = NO_SECRETS) -> str:
         """Run one action. Returns an error message ('' on success); never raises for a bad
         action, a detached element or a timeout."""
-        if action.name == "goto" and not host_allowed(action.url, self.allowed_domains):
+        if isinstance(action, Goto) and not host_allowed(action.url, self.allowed_domains):
             log.warning("refused goto outside the allowed domains: %s", action.url)
             self.refused_navigations.append(action.url)
             return f"navigation to {action.url} refused: outside the task's allowed domains"
@@ -201,3 +199,11 @@ class BrowserSession:
 
     def screenshot(self) -> bytes:
         return self.page.screenshot(type="png")
+
+    def try_screenshot(self) -> bytes | None:
+        """A screenshot, or None when the page has none to give (closed, crashed)."""
+        try:
+            return self.screenshot()
+        except (PlaywrightError, BrowserError):
+            log.debug("screenshot failed", exc_info=True)
+            return None

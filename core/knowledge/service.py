@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import KnowledgeError
 from core.knowledge import index_path_for
 from core.policies.base import StepContext
 from core.store.service import TrajectoryStore
@@ -28,10 +29,6 @@ from core.store.views import EpisodeRecord
 log = logging.getLogger(__name__)
 DIM = 384
 SUMMARY_LINES = 12
-
-
-class KnowledgeError(RuntimeError):
-    """The embedding model or the index cannot be used. Says what to install or rebuild."""
 
 
 @dataclass(frozen=True)
@@ -186,17 +183,15 @@ class KnowledgeBase:
                 break
         return out
 
-    def demonstrations(self, k: int = 3, redact: Callable[[str], str] | None = None
-                       ) -> Callable[[StepContext], str]:
-        """A prompt section for the cloud policy: top-k demonstrations, redacted locally."""
-        clean = redact or (lambda s: s)
-
+    def demonstrations(self, k: int = 3) -> Callable[[StepContext], str]:
+        """A prompt section for the cloud seat: top-k demonstrations. It is a prompt part like
+        the others: the privacy boundary scans and redacts it before it can leave."""
         def section(context: StepContext) -> str:
             hits = self.search(context.intent, context.observation.text(), k,
                                exclude_episode=context.episode_id)
             if not hits:
                 return ""
-            parts = [f"EXAMPLE {i + 1}:\n{clean(d.text())}" for i, (d, _) in enumerate(hits)]
+            parts = [f"EXAMPLE {i + 1}:\n{d.text()}" for i, (d, _) in enumerate(hits)]
             return "Solved examples of similar steps:\n" + "\n\n".join(parts)
 
         return section

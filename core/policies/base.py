@@ -15,7 +15,9 @@ from core.browser.views import Observation
 
 @dataclass(frozen=True)
 class HistoryItem:
-    action: str
+    """One earlier step as policies see it: the action taken, why, and how it failed."""
+
+    action: Action
     rationale: str = ""
     error: str = ""
 
@@ -40,10 +42,6 @@ class Candidate:
     score: float  # log-probability for models; 0.0 for rule-based teachers
     source: str   # policy id that produced it
     meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
-
-
-class PolicyError(RuntimeError):
-    """A policy could not decide (model missing, cloud unreachable). The message says why."""
 
 
 @runtime_checkable

@@ -5,7 +5,7 @@ IBAN with checksum, SSN, phone numbers via libphonenumber); recognizers.py adds 
 lacks (passwords, API keys, OTPs, …); dom.py reads form fields from observation lines; the
 user's vault values are found by exact match whatever the recognizers say.
 
-Choices, measured with `python -m core.privacy.bench` (test split, seed 7, this 2-core box):
+Choices, measured with `python -m trainer.bench.privacy` (test split, seed 7, this 2-core box):
 - spaCy NER runs on task and action texts only. On observation pages it made PERSON
   precision 13.5% (956 predictions: product names, menu words, sentence starts) and the scan
   74 ms p50 / 243 ms p95 per ~1.5 KB page; without it a page scans in 2.4 ms p50 / 3.7 ms p95.
@@ -48,9 +48,10 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from core.browser.executor import SECRET_PLACEHOLDER
 from core.privacy.dom import DomField, sensitive_fields
 from core.privacy.recognizers import PublicIpRecognizer, custom_recognizers
+from core.privacy.redaction import PLACEHOLDER as REDACTION_PLACEHOLDER
+from core.privacy.secrets import SECRET_PLACEHOLDER
 from core.privacy.views import Finding, Where, category_of
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ THRESHOLDS: dict[str, float] = {"PERSON": 0.5}
 # spaCy labels that presidio maps to the entity types above; the rest are never asked for.
 NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                "FAC": "LOCATION", "NORP": "NRP", "DATE": "DATE_TIME", "TIME": "DATE_TIME"}
-# Placeholders that stand in for values: safe by design, never findings.
-REDACTION_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _ACTION_TYPE = re.compile(r"^\s*type\s+\[(?P<id>[^\]\s]+)\]\s+\[(?P<text>.*)\](?:\s+\[[01]\])?\s*$")
 MIN_VAULT_VALUE = 3
 NER_SOURCE = "SpacyRecognizer"
@@ -199,10 +198,17 @@ class PrivacyDetector:
 
     # --- public API ---------------------------------------------------------------------------
 
-    def scan(self, text: str, where: Where) -> list[Finding]:
+    def scan(self, text: str, where: Where,
+             fields: Mapping[str, DomField] | None = None) -> list[Finding]:
         """Findings in one text, sorted by position, without overlaps (DOM_FIELD line markers
-        excepted: they overlap the values on their line)."""
-        return self._scan(text, where, self._vault(), {})
+        excepted: they overlap the values on their line). For an action text, `fields` are the
+        sensitive fields of the page it acts on (`page_fields`): text typed into one of them is
+        a finding of that field's kind."""
+        return self._scan(text, where, self._vault(), dict(fields or {}))
+
+    @staticmethod
+    def page_fields(observation_text: str) -> dict[str, DomField]:
+        return {f.element_id: f for f in sensitive_fields(observation_text)}
 
     def scan_step(self, task_text: str, observation_text: str,
                   action_texts: Sequence[str] = ()) -> list[Finding]:

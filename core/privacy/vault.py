@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -30,23 +29,21 @@ import keyring.backend
 import keyring.errors
 from keyrings.alt.file import PlaintextKeyring
 
+from core.errors import SecretMissing, VaultError
 from core.paths import user_data_dir
+from core.privacy.secrets import Secret, Secrets
 
 log = logging.getLogger(__name__)
 
 Backend = Literal["system", "plaintext", "auto"]
 SERVICE = "symbiote"
 ENV_BACKEND = "SYMBIOTE_KEYRING"
-# The names `{{secret:name}}` placeholders can carry (core.browser.executor.SECRET_PLACEHOLDER).
+# The names `{{secret:name}}` placeholders can carry (core.privacy.secrets.SECRET_PLACEHOLDER).
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 # Backends that are not a real keyring: keyrings.alt's files, the failing/null stubs, and the
 # chainer (which would silently chain a plaintext file).
 _NOT_SYSTEM = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null",
                "keyring.backends.chainer")
-
-
-class VaultError(RuntimeError):
-    """The vault cannot be used as configured; the message says what to do."""
 
 
 def system_keyring() -> keyring.backend.KeyringBackend | None:
@@ -93,10 +90,10 @@ class SecretVault:
 
     def set(self, name: str, value: str) -> None:
         if not NAME.match(name):
-            raise ValueError(f"secret name {name!r} must be 1-64 letters, digits, '_', '.' or "
+            raise VaultError(f"secret name {name!r} must be 1-64 letters, digits, '_', '.' or "
                              "'-' (it is written as {{secret:NAME}})")
         if not value:
-            raise ValueError(f"secret {name!r} needs a non-empty value")
+            raise VaultError(f"secret {name!r} needs a non-empty value")
         self._keyring.set_password(SERVICE, name, value)
         self._write_index(sorted(set(self.names()) | {name}))
         if self._cache is not None:
@@ -108,7 +105,7 @@ class SecretVault:
             return self._cache[name]
         value = self._keyring.get_password(SERVICE, name)
         if value is None:
-            raise KeyError(f"no secret named {name!r} in the vault: add it first "
+            raise SecretMissing(f"no secret named {name!r} in the vault: add it first "
                            f"(names: {', '.join(self.names()) or 'none'})")
         return value
 
@@ -146,9 +143,9 @@ class SecretVault:
         """The secret values, for the detector and the masking of stored observations."""
         return [value for _, value in self.items()]
 
-    def resolver(self) -> Callable[[str], str]:
-        """For core.browser.executor: name -> value; KeyError for an unknown name."""
-        return self.get
+    def as_secrets(self) -> Secrets:
+        """The vault as an episode's secrets (read when used, so a change shows at once)."""
+        return Secrets(lambda: [Secret(name, value) for name, value in self.items()])
 
     # --- internals ----------------------------------------------------------------------------
 

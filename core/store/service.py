@@ -10,21 +10,25 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 from pydantic import ValidationError
 
-from core.prompts import assistant_target, format_user_prompt, system_prompt
-from core.store.views import ChatMessage, EpisodeRecord, ExportedEpisode, StepRecord
+from core.errors import StoreError
+from core.store.views import EpisodeRecord, EpisodeSummaryRow, StepRecord
 
 log = logging.getLogger(__name__)
+# Columns added after the first release: an older DB gets them when it is opened.
+ADDED_STEP_COLUMNS = {"why": str, "url_after": str}
 
 
-class StoreError(RuntimeError):
-    """The database cannot be opened or written. The message names the path."""
+def problems(exc: ValidationError) -> str:
+    """What is wrong with a row, without the values it holds (they may be private)."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                     for e in exc.errors(include_input=False)[:3])
 
 
 def _now() -> str:
@@ -73,6 +77,10 @@ class TrajectoryStore:
             pk="id", if_not_exists=True,
         )
         db["steps"].create_index(["episode_id", "idx"], unique=True, if_not_exists=True)
+        columns = db["steps"].columns_dict
+        for name, kind in ADDED_STEP_COLUMNS.items():
+            if name not in columns:
+                db["steps"].add_column(name, kind)
 
     # --- writes -------------------------------------------------------------------------
 
@@ -103,11 +111,22 @@ class TrajectoryStore:
         self.db["episodes"].update(episode_id, {"outcome": outcome, "reward": reward,
                                                 "answer": answer, "ended_at": _now()})
 
-    def record_cloud_request(self, row: dict[str, object]) -> int:
-        row = {**row, "created_at": _now()}
+    def start_cloud_request(self, *, episode_id: int | None, step_idx: int, url: str,
+                            model: str, payload: dict[str, object]) -> int:
+        """Record a request's exact payload before it is sent; returns the row's id."""
         table = self.db["cloud_requests"]
-        table.insert(row)
+        table.insert({"episode_id": episode_id, "step_idx": step_idx, "created_at": _now(),
+                      "url": url, "model": model, "payload": json.dumps(payload),
+                      "response": "", "status": "sending", "input_tokens": 0,
+                      "output_tokens": 0, "error": ""})
         return int(table.last_pk)
+
+    def finish_cloud_request(self, row_id: int, *, status: str, response: str = "",
+                             input_tokens: int = 0, output_tokens: int = 0,
+                             error: str = "") -> None:
+        self.db["cloud_requests"].update(row_id, {
+            "response": response, "status": status, "input_tokens": input_tokens,
+            "output_tokens": output_tokens, "error": error})
 
     def delete_episode(self, episode_id: int) -> None:
         with self.db.conn:
@@ -132,6 +151,18 @@ class TrajectoryStore:
         sql = "SELECT id FROM episodes" + (" WHERE " + " AND ".join(where) if where else "")
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
 
+    def episode_summaries(self) -> list[EpisodeSummaryRow]:
+        """One row per episode, newest first, without loading observations."""
+        sql = ("SELECT e.id, e.task_id, e.intent, e.start_url, e.mode, e.outcome, "
+               "e.started_at, (SELECT COUNT(*) FROM steps s WHERE s.episode_id = e.id), "
+               "(SELECT COUNT(*) FROM steps s WHERE s.episode_id = e.id AND s.route = 'cloud') "
+               "FROM episodes e ORDER BY e.id DESC")
+        return [EpisodeSummaryRow(id=int(r[0]), task_id=r[1] or "", intent=r[2] or "",
+                                  start_url=r[3] or "", mode=r[4] or "", outcome=r[5] or "",
+                                  started_at=r[6] or "", steps=int(r[7]),
+                                  cloud_steps=int(r[8]))
+                for r in self.db.execute(sql).fetchall()]
+
     def episode(self, episode_id: int) -> EpisodeRecord:
         """One episode with its steps. A corrupt row raises StoreError naming it."""
         rows = list(self.db.query("SELECT * FROM episodes WHERE id = ?", [episode_id]))
@@ -147,14 +178,17 @@ class TrajectoryStore:
                 for key in ("id", "episode_id", "created_at", "screenshot"):
                     srow.pop(key, None)
                 steps.append(StepRecord(**{k: v for k, v in srow.items() if v is not None}))
-            except (ValueError, ValidationError) as exc:
+            except ValidationError as exc:
                 raise StoreError(f"corrupt step row {srow.get('idx')} of episode "
-                                 f"{episode_id}: {exc}") from exc
+                                 f"{episode_id}: {problems(exc)}") from exc
+            except ValueError as exc:
+                raise StoreError(f"corrupt step row {srow.get('idx')} of episode "
+                                 f"{episode_id}: a JSON column does not parse") from exc
         row = {k: v for k, v in rows[0].items() if v is not None}
         try:
             return EpisodeRecord(**row, steps=steps)
         except ValidationError as exc:
-            raise StoreError(f"corrupt episode row {episode_id}: {exc}") from exc
+            raise StoreError(f"corrupt episode row {episode_id}: {problems(exc)}") from exc
 
     def iter_episodes(self, ids: Iterable[int]) -> Iterator[EpisodeRecord]:
         """Episodes by id; corrupt ones are skipped with a warning naming them."""
@@ -178,60 +212,3 @@ class TrajectoryStore:
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-# --- export -----------------------------------------------------------------------------
-
-def to_chat(episode: EpisodeRecord) -> ExportedEpisode:
-    """The chat view of an episode: one user/assistant pair per step, in the step prompt
-    format the on-device policy uses (objective, previous actions, observation)."""
-    messages = [ChatMessage(role="system", content=system_prompt())]
-    for step in episode.steps:
-        user = format_user_prompt(episode.intent, step.prompt_history, step.notes,
-                                  step.observation)
-        messages.append(ChatMessage(role="user", content=user))
-        messages.append(ChatMessage(role="assistant",
-                                    content=assistant_target(step.rationale, step.action)))
-    return ExportedEpisode(episode=episode, messages=messages)
-
-
-def redact_episode(episode: EpisodeRecord, redact: Callable[[str], str]) -> EpisodeRecord:
-    """A copy with `redact` applied to every text a person or model could read."""
-    steps = [step.model_copy(update={
-        "observation": redact(step.observation), "action": redact(step.action),
-        "rationale": redact(step.rationale), "error": redact(step.error),
-        "prompt_history": [redact(h) for h in step.prompt_history],
-        "notes": [redact(n) for n in step.notes],
-        "candidates": [{**c, "action": redact(str(c.get("action", ""))),
-                        "rationale": redact(str(c.get("rationale", "")))}
-                       for c in step.candidates]}) for step in episode.steps]
-    return episode.model_copy(update={"intent": redact(episode.intent),
-                                      "answer": redact(episode.answer), "steps": steps})
-
-
-def export_jsonl(store: TrajectoryStore, out: Path, ids: Iterable[int] | None = None,
-                 redact: Callable[[str], str] | None = None) -> int:
-    """Write episodes as JSONL; `redact` (e.g. the privacy redactor) is applied to all text."""
-    ids = list(ids) if ids is not None else store.episode_ids()
-    count = 0
-    with out.open("w", encoding="utf-8") as fh:
-        for episode in store.iter_episodes(ids):
-            if redact is not None:
-                episode = redact_episode(episode, redact)
-            fh.write(to_chat(episode).model_dump_json() + "\n")
-            count += 1
-    return count
-
-
-def read_jsonl(path: Path) -> list[ExportedEpisode]:
-    """Read an export back; a malformed line is an error naming its line number."""
-    episodes = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                episodes.append(ExportedEpisode.model_validate_json(line))
-            except ValidationError as exc:
-                raise StoreError(f"{path}:{lineno}: not a Symbiote episode: {exc}") from exc
-    return episodes

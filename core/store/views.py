@@ -26,6 +26,8 @@ class StepRecord(BaseModel):
     error: str = ""
     prompt_history: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    why: str = ""        # why the router chose this route
+    url_after: str = ""  # the page the action left the browser on
 
 
 class EpisodeRecord(BaseModel):
@@ -45,6 +47,20 @@ class EpisodeRecord(BaseModel):
     started_at: str
     ended_at: str | None = None
     steps: list[StepRecord] = Field(default_factory=list)
+
+
+class EpisodeSummaryRow(BaseModel):
+    """An episode without its steps: what a history list shows."""
+
+    id: int
+    task_id: str
+    intent: str
+    start_url: str
+    mode: str
+    outcome: str
+    started_at: str
+    steps: int
+    cloud_steps: int
 
 
 class ChatMessage(BaseModel):

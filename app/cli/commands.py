@@ -1,0 +1,223 @@
+"""The user's commands: run, demo, sites, export, audit, models, app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from app.cli.config import (
+    add_agent_flags,
+    add_db_flag,
+    agent_config,
+    cli_approver,
+    open_store,
+    vault_secrets,
+)
+from core.agent import build_router
+from core.browser.session import BrowserConfig, BrowserSession
+from core.errors import ConfigError
+from core.loop import EpisodeHooks, EpisodeOptions, StepEvent, run_episode
+from core.privacy.secrets import Secrets
+from core.routing.seats import LargeSeat, OfflineSeat
+from core.store.recorder import StoreRecorder
+from core.tasks import AdHocTask, Task
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser("run", help="run one task in natural language on a start URL")
+    run.add_argument("task", help='what to do, e.g. "log in and open the latest invoice"')
+    run.add_argument("--url", required=True, help="start URL")
+    run.add_argument("--allow", action="append", default=None,
+                     help="allowed domain (repeatable); default: the start URL's host")
+    add_agent_flags(run)
+    add_db_flag(run)
+    run.set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser("demo", help="the agent works a bundled practice task")
+    demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
+    add_agent_flags(demo, large_choices=("claude", "teacher"))
+    add_db_flag(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    sites = sub.add_parser("sites", help="serve the practice sites on 127.0.0.1")
+    sites.add_argument("--port", type=int, default=8800)
+    sites.set_defaults(handler=cmd_sites)
+
+    export = sub.add_parser("export", help="write episodes as chat-style JSONL (redacted)")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--outcome", default=None, help="only episodes with this outcome")
+    export.add_argument("--episode", type=int, action="append", default=None)
+    export.add_argument("--raw", action="store_true",
+                        help="no redaction: the file then holds whatever the pages showed")
+    add_db_flag(export)
+    export.set_defaults(handler=cmd_export)
+
+    audit = sub.add_parser("audit", help="show exactly what left the device (cloud requests)")
+    audit.add_argument("--episode", type=int, default=None)
+    audit.add_argument("--full", action="store_true", help="print whole payloads")
+    add_db_flag(audit)
+    audit.set_defaults(handler=cmd_audit)
+
+    models = sub.add_parser("models", help="list the on-device models, or pick the active one")
+    models_sub = models.add_subparsers(dest="models_command")
+    models_sub.add_parser("list")
+    use = models_sub.add_parser("use")
+    use.add_argument("name")
+    models.set_defaults(handler=cmd_models)
+
+    app = sub.add_parser("app", help="open the desktop app")
+    add_db_flag(app)
+    app.set_defaults(handler=cmd_app)
+
+
+class StepPrinter(EpisodeHooks):
+    """Each step on the terminal, secret values masked."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        self.mask = secrets.mask
+
+    def on_step(self, event: StepEvent) -> None:
+        d = event.decision
+        print(self.mask(f"  step {event.idx + 1:>2}  {d.route:<5} {d.action.to_text()}"))
+        if d.rationale:
+            print(self.mask(f"           reason: {d.rationale}"))
+        detail = f"           {event.latency_ms:.0f} ms"
+        if d.findings:
+            detail += ", private data: " + ", ".join(sorted({f.category for f in d.findings}))
+        if d.why:
+            detail += f" ({d.why})"
+        print(self.mask(detail))
+        if event.error:
+            print(self.mask(f"           ! {event.error}"))
+
+
+def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
+             large_seat: LargeSeat | None = None) -> int:
+    store = open_store(args.db)
+    router = build_router(agent_config(args), store=store, approver=cli_approver,
+                          large_seat=large_seat)
+    print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
+    options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps)
+    with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
+        result = run_episode(task, session, router, secrets=secrets, options=options,
+                             hooks=[StoreRecorder(store, secrets), StepPrinter(secrets)])
+    if result.error:
+        raise ConfigError(secrets.mask(result.error))
+    print(secrets.mask(f"intent: {result.intent}"))
+    verdict = {"success": "SUCCESS", "failure": "FAILURE",
+               "unknown": "finished (no evaluator for an ad-hoc task: check the page yourself)",
+               "interrupted": "interrupted"}.get(result.outcome, result.outcome)
+    answer = f", answer: {result.answer!r}" if result.answer else ""
+    print(secrets.mask(f"outcome: {verdict} after {len(result.steps)} step(s){answer} "
+                       f"in {result.wall_s:.1f} s (episode {result.episode_id} in {store.path})"))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    task = AdHocTask.create(args.task, args.url, args.allow, args.max_steps)
+    return run_task(task, args, vault_secrets())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from trainer.suites import reference_teacher
+    from trainer.suites.practice.tasks import demo_secrets, load_practice_tasks
+    from trainer.suites.sites import SiteServer
+
+    with SiteServer() as server:
+        tasks = {t.id: t for t in load_practice_tasks(server.base_url)}
+        task_id = args.task or next(iter(tasks))
+        if not task_id.startswith("practice/"):
+            task_id = "practice/" + task_id
+        if task_id not in tasks:
+            raise ConfigError(f"unknown practice task {task_id!r}; known: {', '.join(tasks)}")
+        seat = OfflineSeat(reference_teacher()) if args.large == "teacher" else None
+        return run_task(tasks[task_id], args, demo_secrets(), large_seat=seat)
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from trainer.suites.sites import SiteServer
+
+    server = SiteServer(port=args.port)
+    print(f"serving the practice sites at {server.base_url} (Ctrl-C to stop)")
+    server.serve_forever()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.privacy.boundary import export_redactor
+    from core.store.export import export_jsonl
+
+    store = open_store(args.db)
+    ids = args.episode or store.episode_ids(outcome=args.outcome)
+    redact = None
+    if args.raw:
+        log.warning(
+            "--raw: the export is not redacted; it holds whatever the pages and tasks showed")
+    else:
+        redact = export_redactor(vault_secrets())
+    try:
+        count = export_jsonl(store, args.out, ids, redact=redact)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out}: {exc.strerror}") from exc
+    print(f"wrote {count} episode(s) to {args.out}" + ("" if args.raw else " (redacted)"))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    store = open_store(args.db)
+    rows = store.cloud_requests(args.episode)
+    if not rows:
+        which = f" for episode {args.episode}" if args.episode else ""
+        print("no cloud requests recorded" + which)
+        return 0
+    total_in = total_out = 0
+    for row in rows:
+        total_in += int(row["input_tokens"] or 0)
+        total_out += int(row["output_tokens"] or 0)
+        print(f"#{row['id']} episode {row['episode_id']} step {row['step_idx']} "
+              f"{row['created_at']} {row['status']} -> {row['url']} "
+              f"({row['input_tokens']} in / {row['output_tokens']} out tokens)")
+        try:
+            text = json.dumps(json.loads(str(row["payload"])), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = f"(payload of request #{row['id']} is not valid JSON: shown as stored)\n" + \
+                str(row["payload"])
+        print(text if args.full else "\n".join(text.splitlines()[:40]))
+        if row["response"]:
+            print(f"  response: {row['response']}")
+        if row["error"]:
+            print(f"  error: {row['error']}")
+        print()
+    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.errors import ModelError
+    from core.models import Registry
+
+    registry = Registry()
+    if args.models_command == "use":
+        registry.use(args.name)
+        print(f"active on-device model: {args.name}")
+        return 0
+    active = registry.active_name
+    for entry, origin in registry.entries():
+        try:
+            resolved = registry.resolve(entry.name)
+            where = str(resolved.lora_path or resolved.model_path)
+        except ModelError as exc:
+            where = f"UNAVAILABLE: {exc}"
+        mark = "*" if entry.name == active else " "
+        print(f"{mark} {entry.name:<32} {entry.kind:<9} {origin:<7} {where}")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from app.qt.main import main as app_main  # Qt loads only for the app
+
+    return app_main(db=args.db)

@@ -1,0 +1,260 @@
+"""The learning side's commands: bench (MiniWoB++, practice, compare), cycle, train."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from app.cli.config import add_agent_flags, add_db_flag, agent_config, open_store
+from core.agent import build_router, small_policy
+from core.errors import ConfigError
+from core.models import Registry
+from core.routing.base import Router
+from core.routing.privacy import PrivacyRouter
+from core.routing.seats import OfflineSeat
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    bench = sub.add_parser("bench", help="score a policy/mode on MiniWoB++ or practice tasks")
+    bench.add_argument("suite", choices=["miniwob", "practice", "compare"])
+    bench.add_argument("files", nargs="*", type=Path, help="compare: two or more results files")
+    bench.add_argument("--tasks", default=None,
+                       help="a,b,c or @file (one name per line); default: the dev tasks")
+    bench.add_argument("--episodes", type=int, default=1, help="episodes (seeds) per task")
+    bench.add_argument("--seed", type=int, default=1000, help="first seed")
+    bench.add_argument("--out", type=Path, default=Path("results.json"))
+    bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
+    add_agent_flags(bench, large_choices=("claude", "teacher"))
+    add_db_flag(bench)
+    bench.set_defaults(handler=cmd_bench)
+
+    cycle = sub.add_parser("cycle", help="run the symbiotic cycle on MiniWoB tasks")
+    cycle.add_argument("--rounds", type=int, default=2)
+    cycle.add_argument("--tasks", required=True, help="a,b,c or @file")
+    cycle.add_argument("--episodes", type=int, default=4, help="training episodes per task, round")
+    cycle.add_argument("--eval-episodes", type=int, default=3,
+                       help="unseen evaluation seeds per task")
+    cycle.add_argument("--rollouts", type=int, default=2, help="sampled exploration rollouts")
+    cycle.add_argument("--large", default="teacher", choices=["teacher"],
+                       help="the large seat (offline: no cloud is reachable here)")
+    cycle.add_argument("--small", default=None, help="registry model to start from")
+    cycle.add_argument("--grounding", default="rules", help="the on-device policy's grounding")
+    cycle.add_argument("--train-steps", type=int, default=150, help="training steps per round")
+    cycle.add_argument("--lora-layers", type=int, default=12,
+                       help="LoRA on the top N layers when a round starts a fresh adapter")
+    cycle.add_argument("--lr", type=float, default=5e-4)
+    cycle.add_argument("--id-copies", type=int, default=0,
+                       help="extra training copies of each action with the page's ids renumbered")
+    cycle.add_argument("--out", type=Path, default=Path("cycle"))
+    add_db_flag(cycle)
+    cycle.set_defaults(handler=cmd_cycle)
+
+    train = sub.add_parser("train", help="distill a new on-device model from stored trajectories")
+    train.add_argument("--base", default=None,
+                       help="registry model to start from (default: active)")
+    train.add_argument("--out", required=True, help="registry name of the new model")
+    train.add_argument("--jsonl", type=Path, default=None, help="train from an export, not the DB")
+    train.add_argument("--sources", default="teacher,speculative,approved,exploration",
+                       help="episode sources to learn from")
+    train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
+    train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
+    train.add_argument("--rationale-share", type=float, default=0.5,
+                       help="share of steps that also get a rationale-prediction example")
+    train.add_argument("--id-copies", type=int, default=0,
+                       help="extra copies of each action example with the page's ids renumbered")
+    train.add_argument("--epochs", type=float, default=2.0)
+    train.add_argument("--max-steps", type=int, default=0)
+    train.add_argument("--batch-size", type=int, default=4)
+    train.add_argument("--max-len", type=int, default=768,
+                       help="tokens per example; longer ones are skipped (and counted per task)")
+    train.add_argument("--lr", type=float, default=3e-4)
+    train.add_argument("--lora-layers", type=int, default=0,
+                       help="LoRA on the top N layers only (0 = all; fewer trains faster)")
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    train.add_argument("--merge", action="store_true",
+                       help="write a merged Q8_0 GGUF, not an adapter")
+    train.add_argument("--use", action="store_true", help="make the new model the active one")
+    train.add_argument("--export-to", type=Path, default=None,
+                       help="also copy the GGUF here (e.g. resources/adapters/ to ship it)")
+    add_db_flag(train)
+    train.set_defaults(handler=cmd_train)
+
+
+# --- bench -----------------------------------------------------------------------------------
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from trainer.bench.report import load_results, write_report
+
+    if args.suite == "compare":
+        if len(args.files) < 2:
+            raise ConfigError("bench compare needs two or more results files")
+        loaded = [(p, load_results(p)) for p in args.files]
+        report = args.report or Path("comparison.md")
+        write_report(loaded, report)
+        print(f"wrote {report} and {report.with_suffix('.png')}")
+        return 0
+    from tqdm import tqdm
+
+    from trainer.bench.runner import record_small_eval, run_bench
+    from trainer.suites import reference_teacher
+    from trainer.suites.sites import SiteServer
+
+    store = open_store(args.db)
+    seat = OfflineSeat(reference_teacher()) if args.large == "teacher" else None
+    router = build_router(agent_config(args), store=store, large_seat=seat)
+    seeds = list(range(args.seed, args.seed + args.episodes))
+    with SiteServer() as server:
+        jobs, names = bench_jobs(args.suite, args.tasks, server.base_url, seeds)
+        meta = {"suite": args.suite, "tasks": names, "seeds": seeds, "small": args.small,
+                "large": args.large, "grounding": args.grounding}
+        bar = tqdm(total=len(jobs), unit="ep", desc=f"bench {args.suite}")
+
+        def progress(summary) -> None:  # type: ignore[no-untyped-def]
+            bar.set_postfix_str(f"{summary.task.split('/')[-1]}:{summary.outcome}")
+            bar.update(1)
+
+        try:
+            results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
+                                headless=not args.headed, max_steps=args.max_steps,
+                                progress=progress, source=episode_source(args.mode, args.large),
+                                extra_stats=lambda: router_stats(router))
+        finally:
+            bar.close()
+    print(f"success rate: {results['success_rate']:.1%} over {results['episodes']} episodes; "
+          f"step latency p50 {results['step_latency_ms']['p50']} ms; "  # type: ignore[index]
+          f"results in {args.out}")
+    if args.mode == "local":
+        record_small_eval(args.small, results, suite=args.suite,
+                          tasks=args.tasks or ("dev" if args.suite == "miniwob" else "all"),
+                          seeds=seeds, out=args.out)
+    if args.report:
+        write_report([(args.out, results)], args.report)
+        print(f"report: {args.report}")
+    return 0
+
+
+def episode_source(mode: str, large: str) -> str:
+    """How the trainer knows who demonstrated an episode: the teacher alone, or a mix."""
+    return "teacher" if mode == "cloud" and large == "teacher" else mode
+
+
+def router_stats(router: Router) -> dict[str, object]:
+    """Routing counts and cloud requests/tokens, when the router has a large seat."""
+    if not isinstance(router, PrivacyRouter):
+        return {}
+    stats: dict[str, object] = dict(vars(router.stats))
+    if not isinstance(router.large, OfflineSeat):  # a cloud seat counts what it sent
+        stats.update(cloud_requests=router.large.requests,
+                     cloud_input_tokens=router.large.input_tokens,
+                     cloud_output_tokens=router.large.output_tokens)
+    return {"router_stats": stats}
+
+
+def bench_jobs(suite: str, tasks: str | None, base_url: str, seeds: list[int]):  # type: ignore[no-untyped-def]
+    from trainer.bench.runner import Job
+
+    if suite == "miniwob":
+        from trainer.suites.miniwob.tasks import MiniWoBTask, dev_task_names, load_task_list
+
+        try:
+            names = load_task_list(tasks) if tasks else dev_task_names()
+        except (ValueError, OSError) as exc:
+            raise ConfigError(str(exc)) from exc
+        return [Job(MiniWoBTask(n, s, base_url), s) for n in names for s in seeds], names
+    from trainer.suites.practice.tasks import demo_secrets, load_practice_tasks
+
+    practice = load_practice_tasks(base_url)
+    if tasks:
+        wanted = [t.strip() for t in tasks.split(",") if t.strip()]
+        by_id = {t.id.split("/", 1)[-1]: t for t in practice}
+        missing = [w for w in wanted if w not in by_id]
+        if missing:
+            raise ConfigError(f"unknown practice task(s): {', '.join(missing)}")
+        practice = [by_id[w] for w in wanted]
+    secrets = demo_secrets()
+    return [Job(t, s, secrets) for t in practice for s in seeds], [t.id for t in practice]
+
+
+# --- cycle -----------------------------------------------------------------------------------
+
+def cmd_cycle(args: argparse.Namespace) -> int:
+    from trainer.cycle import CycleConfig, run_cycle, write_cycle_report
+    from trainer.pipeline import distill
+    from trainer.suites.miniwob.tasks import load_task_list
+    from trainer.train import TrainConfig
+
+    try:
+        tasks = load_task_list(args.tasks)
+    except (ValueError, OSError) as exc:
+        raise ConfigError(str(exc)) from exc
+    small = args.small or Registry().active_name
+    cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
+                      eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
+                      train_steps=args.train_steps, lora_layers=args.lora_layers, lr=args.lr,
+                      id_copies=args.id_copies, grounding=args.grounding, out=args.out,
+                      db=args.db or args.out / "cycle.db")
+    eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
+
+    def train(cfg: CycleConfig, store, out_name: str, start: str) -> str:  # type: ignore[no-untyped-def]
+        distill(out_name=out_name, store=store, base=start,
+                sources=["teacher", "speculative", "exploration"], eval_seeds=eval_seeds,
+                holdout_tasks=set(), id_copies=cfg.id_copies,
+                config=TrainConfig(max_steps=cfg.train_steps, lr=cfg.lr,
+                                   lora_layers=cfg.lora_layers))
+        return out_name
+
+    def on_phase(round_no: int, phase: str, report) -> None:  # type: ignore[no-untyped-def]
+        print(f"round {round_no}: {phase} done in {report.seconds[phase]:.0f} s"
+              + (f"  success {report.success}" if phase == "evaluate" else ""))
+
+    def make_small(name: str, temperature: float, seed: int | None):  # type: ignore[no-untyped-def]
+        return small_policy(name, temperature=temperature, seed=seed, grounding=cfg.grounding)
+
+    state = run_cycle(cfg, train=train, small_policy=make_small, on_phase=on_phase)
+    print(f"report: {write_cycle_report(state, cfg.out)}")
+    return 0
+
+
+# --- train -----------------------------------------------------------------------------------
+
+def int_set(text: str | None) -> set[int]:
+    """"100-199,250" → {100..199, 250}."""
+    out: set[int] = set()
+    for part in (text or "").split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            out.update(range(int(lo), int(hi) + 1))
+        elif part:
+            out.add(int(part))
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from trainer.pipeline import distill
+    from trainer.train import TrainConfig
+
+    config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                         threads=args.threads, max_steps=args.max_steps,
+                         lora_layers=args.lora_layers, max_len=args.max_len)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
+    result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),
+                     jsonl=args.jsonl, base=args.base, sources=sources,
+                     eval_seeds=int_set(args.eval_seeds), holdout_tasks=holdout,
+                     config=config, rationale_share=args.rationale_share, merge=args.merge,
+                     id_copies=args.id_copies)
+    p = result.provenance
+    print(f"{p['episodes']} episodes -> examples {p['examples']}; data hash {p['data_hash']}")
+    print(f"trained {p['steps']} steps in {p['train_s']} s ({p['train_tokens_per_s']} tokens/s),"
+          f" final loss {p['final_loss']:.3f}")
+    print(f"registered {args.out}: {result.gguf} ({result.gguf.stat().st_size / 1e6:.1f} MB)")
+    if args.export_to:
+        args.export_to.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(result.gguf, args.export_to / result.gguf.name)
+        print(f"copied to {args.export_to / result.gguf.name}")
+    if args.use:
+        Registry().use(args.out)
+        print(f"active on-device model: {args.out}")
+    return 0

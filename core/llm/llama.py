@@ -1,0 +1,160 @@
+"""`LlamaModel`: the `LanguageModel` interface over llama-cpp-python's `Llama`.
+
+The only module that imports llama_cpp. What it adds to `Llama`: per-token log-probabilities
+without `logits_all` (read from the last position's logits while the generator is paused: the
+private `_ctx`, `_model` and `_input_ids` are read here and nowhere else), counts of prompt
+tokens reused from the KV cache vs evaluated anew, a grammar check before llama.cpp can abort
+the process on a malformed one, and clear errors for a missing or corrupt GGUF.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ModelError
+from core.llm.base import Generation, LLMSettings
+from core.models import ResolvedModel, check_gguf
+
+log = logging.getLogger(__name__)
+
+
+class LlamaModel:
+    """One loaded GGUF (plus an optional LoRA adapter GGUF)."""
+
+    def __init__(self, model_path: Path, lora_path: Path | None = None,
+                 settings: LLMSettings | None = None, name: str | None = None,
+                 prompt_style: str = "full"):
+        from llama_cpp import Llama, LlamaGrammar  # heavy import, only when a model is used
+
+        self._grammar_cls = LlamaGrammar
+        self.settings = settings or LLMSettings()
+        self.name = name or model_path.stem
+        self.prompt_style = prompt_style
+        check_gguf(model_path)
+        if lora_path is not None:
+            check_gguf(lora_path)
+        batch_threads = self.settings.n_threads_batch or (os.cpu_count() or 1)
+        try:
+            with _quiet_stderr():
+                self.llm = Llama(
+                    model_path=str(model_path),
+                    lora_path=str(lora_path) if lora_path else None,
+                    n_ctx=self.settings.n_ctx,
+                    n_batch=self.settings.n_batch,
+                    n_threads=self.settings.n_threads,
+                    n_threads_batch=batch_threads,
+                    seed=self.settings.seed,
+                    logits_all=False,
+                    verbose=False,
+                )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"llama.cpp could not load {model_path}"
+                             + (f" with adapter {lora_path}" if lora_path else "")
+                             + f": the file is corrupt or not a supported GGUF ({exc})") from exc
+        self.n_vocab = self.llm.n_vocab()
+        self.n_ctx = self.llm.n_ctx()
+        self._checked_grammar = ""  # the policy checks a step's grammar, then generates with it
+
+    @classmethod
+    def from_resolved(cls, resolved: ResolvedModel,
+                      settings: LLMSettings | None = None) -> LlamaModel:
+        return cls(resolved.model_path, resolved.lora_path, settings, name=resolved.name,
+                   prompt_style=resolved.prompt_style)
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def check_grammar(self, gbnf: str) -> bool:
+        """llama.cpp crashes the process on a malformed grammar at sampling time; its own
+        parser returns NULL instead, so ask it first."""
+        if gbnf == self._checked_grammar:
+            return True
+        import llama_cpp
+
+        with _quiet_stderr():
+            sampler = llama_cpp.llama_sampler_init_grammar(self.llm._model.vocab,
+                                                           gbnf.encode("utf-8"), b"root")
+        if not sampler:
+            return False
+        llama_cpp.llama_sampler_free(sampler)
+        self._checked_grammar = gbnf
+        return True
+
+    def grammar(self, gbnf: str):  # type: ignore[no-untyped-def]
+        if not self.check_grammar(gbnf):
+            raise ModelError("the generated action grammar is malformed")
+        with _quiet_stderr():
+            return self._grammar_cls.from_string(gbnf, verbose=False)
+
+    def _last_logprobs(self) -> np.ndarray:
+        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.n_vocab,))
+        shifted = logits - logits.max()
+        return shifted - np.log(np.exp(shifted).sum())
+
+    def generate(self, tokens: list[int], *, gbnf: str | None = None, max_tokens: int = 96,
+                 temperature: float = 0.0, seed: int | None = None,
+                 stop_text: str | None = None) -> Generation:
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise ModelError(f"prompt of {len(tokens)} tokens does not fit the context of "
+                             f"{self.n_ctx} with {max_tokens} tokens to generate")
+        reused = 0
+        for a, b in zip(self.llm._input_ids[: self.llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            reused += 1
+        if seed is not None:
+            self.llm.set_seed(seed)
+        grammar = self.grammar(gbnf) if gbnf else None
+        from llama_cpp import llama_vocab_is_eog
+
+        eos = self.llm.token_eos()
+        out: list[int] = []
+        logprobs: list[float] = []
+        pieces: list[str] = []
+        t0 = time.perf_counter()
+        t_first = None
+        text = ""
+        generator = self.llm.generate(tokens, temp=temperature, top_k=40, top_p=0.95,
+                                      min_p=0.05, repeat_penalty=1.0, grammar=grammar)
+        for token in generator:
+            if t_first is None:
+                t_first = time.perf_counter()
+            if token == eos or llama_vocab_is_eog(self.llm._model.vocab, token):
+                break
+            logprobs.append(float(self._last_logprobs()[token]))
+            out.append(token)
+            new_text = self.llm.detokenize(out).decode("utf-8", errors="ignore")
+            pieces.append(new_text[len(text):])
+            text = new_text
+            if len(out) >= max_tokens or (stop_text and stop_text in text):
+                break
+        generator.close()
+        t_end = time.perf_counter()
+        prefill = (t_first or t_end) - t0
+        return Generation(text=text, token_logprobs=tuple(logprobs),
+                          pieces=tuple(pieces), n_prompt=len(tokens),
+                          n_reused=min(reused, len(tokens)), n_generated=len(out),
+                          prefill_s=prefill, decode_s=t_end - (t_first or t_end))
+
+
+@contextlib.contextmanager
+def _quiet_stderr():  # type: ignore[no-untyped-def]
+    """llama.cpp prints model-loading chatter on fd 2; keep the CLI's output readable."""
+    try:
+        fd = os.dup(2)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)

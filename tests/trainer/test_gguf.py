@@ -1,0 +1,240 @@
+"""GGUF conversion and the llama.cpp behaviours the on-device policy relies on, on a tiny model.
+
+The tiny model's weights are random, so its text is gibberish; the assertions are about exact,
+reproducible mechanics: tokenization, determinism, grammar constraints, KV-cache reuse, numeric
+agreement with transformers, and how broken files fail.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import llama_cpp
+import numpy as np
+import pytest
+from llama_cpp import Llama, LlamaGrammar
+from llama_cpp import _internals as llama_internals
+
+from tests.support.tinymodel import IM_END, IM_START
+from trainer import gguf
+
+CLICK_GRAMMAR = 'root ::= "click [" ("3" | "12") "]"'
+
+
+def load(path: Path, **kwargs: object) -> Llama:
+    return Llama(str(path), n_ctx=256, n_threads=1, seed=0, verbose=False, **kwargs)
+
+
+def test_gguf_carries_a_gpt2_style_vocab_and_the_chatml_template(tiny_gguf: Path) -> None:
+    meta = load(tiny_gguf).metadata
+    assert meta["general.architecture"] == "llama"
+    assert meta["tokenizer.ggml.model"] == "gpt2"
+    assert meta["tokenizer.ggml.pre"] == "gpt-2"
+    assert "<|im_start|>" in meta["tokenizer.chat_template"]
+
+
+def test_tokenization_round_trips_and_matches_transformers(
+    tiny_gguf: Path, tiny_hf_dir: Path
+) -> None:
+    from transformers import AutoTokenizer
+
+    llm = load(tiny_gguf)
+    hf_tokenizer = AutoTokenizer.from_pretrained(tiny_hf_dir)
+    for text in ["click [12]", "type [7] [cheap flights] [1]", "REASON: x.\nACTION: stop [42]",
+                 "Ünïcödé 🚀  two  spaces"]:
+        tokens = llm.tokenize(text.encode(), add_bos=False)
+        assert llm.detokenize(tokens).decode() == text
+        assert tokens == hf_tokenizer.encode(text, add_special_tokens=False)
+    chat = f"{IM_START}user\nhi{IM_END}"
+    tokens = llm.tokenize(chat.encode(), add_bos=False, special=True)
+    assert tokens[0] == llm.token_bos() and tokens[-1] == llm.token_eos()
+    assert llm.detokenize(tokens, special=True).decode() == chat
+
+
+def test_generation_is_deterministic(tiny_gguf: Path) -> None:
+    prompt = "REASON: the submit button.\nACTION:"
+    first, second = load(tiny_gguf), load(tiny_gguf)
+    greedy = [llm.create_completion(prompt, max_tokens=12, temperature=0.0)["choices"][0]["text"]
+              for llm in (first, first, second)]
+    assert greedy[0] == greedy[1] == greedy[2]
+    sampled = [llm.create_completion(prompt, max_tokens=12, temperature=1.0, seed=7)
+               ["choices"][0]["text"] for llm in (first, second)]
+    assert sampled[0] == sampled[1]
+
+
+def test_grammar_constrains_every_output(tiny_gguf: Path) -> None:
+    llm = load(tiny_gguf)
+    grammar = LlamaGrammar.from_string(CLICK_GRAMMAR)
+    outputs = set()
+    for prompt in ["ACTION:", "REASON: the button\nACTION:", "hello", "[12] link 'Next'"]:
+        for temperature, seed in [(0.0, 0), (1.0, 1), (1.5, 2), (1.5, 3)]:
+            choice = llm.create_completion(prompt, max_tokens=16, temperature=temperature,
+                                           seed=seed, grammar=grammar)["choices"][0]
+            assert choice["text"] in ("click [3]", "click [12]")
+            assert choice["finish_reason"] == "stop"
+            outputs.add(choice["text"])
+    assert outputs == {"click [3]", "click [12]"}
+
+
+def test_grammar_sampler_chain_driven_by_hand(tiny_gguf: Path) -> None:
+    """One chain for the whole answer: `Llama.sample(grammar=...)` would restart the grammar."""
+    llm = load(tiny_gguf)
+    chain = llama_internals.LlamaSampler()
+    chain.add_grammar(llm._model, LlamaGrammar.from_string(CLICK_GRAMMAR))
+    chain.add_greedy()
+    llm.eval(llm.tokenize(b"ACTION:", add_bos=False))
+    generated: list[int] = []
+    while True:
+        token = chain.sample(llm._ctx, -1)  # applies the grammar, then accepts the token
+        if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+            break
+        generated.append(token)
+        llm.eval([token])
+    assert llm.detokenize(generated).decode() in ("click [3]", "click [12]")
+
+
+def test_grammar_masks_logits_of_the_last_position(tiny_gguf: Path) -> None:
+    llm = load(tiny_gguf)
+    grammar = llama_cpp.llama_sampler_init_grammar(
+        llm._model.vocab, CLICK_GRAMMAR.encode(), b"root")
+    try:
+        for token in llm.tokenize(b"click [", add_bos=False):
+            llama_cpp.llama_sampler_accept(grammar, token)
+        llm.eval(llm.tokenize(b"ACTION: click [", add_bos=False))
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+        candidates = llama_internals.LlamaTokenDataArray(n_vocab=llm.n_vocab())
+        candidates.copy_logits(logits.copy())
+        llama_cpp.llama_sampler_apply(grammar, ctypes.byref(candidates.candidates))
+        allowed = np.isfinite(candidates.candidates_data.logit).nonzero()[0]
+        assert sorted(llm.detokenize([int(t)]).decode() for t in allowed) == ["1", "12", "3"]
+    finally:
+        llama_cpp.llama_sampler_free(grammar)
+
+
+def test_invalid_grammar_is_detectable_before_it_crashes(tiny_gguf: Path) -> None:
+    """`LlamaGrammar.from_string` does not parse; a bad grammar given to create_completion
+    segfaults (0.3.36). Building the sampler directly returns NULL instead."""
+    llm = load(tiny_gguf)
+    LlamaGrammar.from_string('root ::= "click [" (')  # accepted without complaint
+    bad = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, b'root ::= "click [" (', b"root")
+    assert not bad
+    good = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, CLICK_GRAMMAR.encode(), b"root")
+    assert good
+    llama_cpp.llama_sampler_free(good)
+
+
+def test_shared_prompt_prefix_reuses_the_kv_cache(tiny_gguf: Path) -> None:
+    llm = load(tiny_gguf)
+    shared = (f"{IM_START}system\nYou are a web agent.{IM_END}\n"
+              f"{IM_START}user\n[3] button 'Submit'\n")
+    first = shared + f"Click submit{IM_END}\n{IM_START}assistant\n"
+    second = shared + f"Open the next page{IM_END}\n{IM_START}assistant\n"
+
+    def prompt_tokens_evaluated(prompt: str) -> tuple[int, int]:
+        tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        reusable = Llama.longest_token_prefix(llm._input_ids.tolist(), tokens)
+        llama_cpp.llama_perf_context_reset(llm.ctx)
+        llm.create_completion(prompt, max_tokens=3, temperature=0.0)
+        assert llm.n_tokens == len(tokens) + 3 - 1  # the last sampled token is not evaluated
+        return reusable, llama_cpp.llama_perf_context(llm.ctx).n_p_eval
+
+    n_first = len(llm.tokenize(first.encode(), add_bos=False, special=True))
+    assert prompt_tokens_evaluated(first) == (0, n_first)
+    reused, evaluated = prompt_tokens_evaluated(second)
+    n_second = len(llm.tokenize(second.encode(), add_bos=False, special=True))
+    assert reused > 20 and evaluated == n_second - reused
+    # An identical prompt replays one token to refresh the logits.
+    assert prompt_tokens_evaluated(second) == (n_second, 1)
+
+
+def test_logprobs_need_logits_all(tiny_gguf: Path) -> None:
+    with pytest.raises(ValueError, match="logits_all"):
+        load(tiny_gguf).create_completion("ACTION:", max_tokens=2, logprobs=2)
+    choice = load(tiny_gguf, logits_all=True).create_completion(
+        "ACTION:", max_tokens=2, logprobs=2, temperature=0.0)["choices"][0]
+    assert len(choice["logprobs"]["token_logprobs"]) == 2
+
+
+def test_logits_match_transformers(tiny_gguf: Path, tiny_hf_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_hf_dir)
+    llm = load(tiny_gguf, logits_all=True)
+    tokens = llm.tokenize(b"REASON: submit the form.\nACTION: click [3]", add_bos=False)
+    with torch.no_grad():
+        expected = model(torch.tensor([tokens])).logits[0].numpy()
+    llm.eval(tokens)
+    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
+    last = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+    np.testing.assert_allclose(last, expected[-1], atol=1e-2)
+
+
+def test_lora_adapter_converts_and_matches_peft(
+    tiny_gguf: Path, tiny_hf_dir: Path, tmp_path: Path
+) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    # Random B (not zeros) so the adapter visibly changes the outputs.
+    config = LoraConfig(r=4, lora_alpha=8, init_lora_weights=False, task_type="CAUSAL_LM",
+                        target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
+                                        "gate_proj", "up_proj", "down_proj"])
+    peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir), config)
+    peft_model.save_pretrained(tmp_path / "adapter")
+    adapter = gguf.convert_lora_to_gguf(tmp_path / "adapter", tiny_hf_dir,
+                                        tmp_path / "adapter.gguf")
+
+    llm = load(tiny_gguf, logits_all=True, lora_path=str(adapter))
+    tokens = llm.tokenize(b"ACTION: click [3]", add_bos=False)
+    with torch.no_grad():
+        expected = peft_model(torch.tensor([tokens])).logits[0].numpy()
+        with peft_model.disable_adapter():
+            base = peft_model(torch.tensor([tokens])).logits[0].numpy()
+    llm.eval(tokens)
+    assert np.abs(base - expected).max() > 0.1
+    np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "empty"])
+def test_corrupt_gguf_raises_value_error(tiny_gguf: Path, tmp_path: Path, damage: str) -> None:
+    data = tiny_gguf.read_bytes()
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes({"random": os.urandom(4096), "truncated": data[: len(data) // 2],
+                        "empty": b""}[damage])
+    with pytest.raises(ValueError, match="Failed to load model from file"):
+        load(broken)
+    with pytest.raises(ValueError, match="Model path does not exist"):
+        load(tmp_path / "missing.gguf")
+
+
+def test_unknown_tokenizer_hash_fails_with_the_converters_reason(
+    tiny_hf_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(gguf.GGUFConversionError, match="pre-tokenizer was not recognized"):
+        gguf.convert_hf_to_gguf(tiny_hf_dir, tmp_path / "x.gguf", "f32")
+
+
+def test_pre_tokenizer_label_must_match_the_tokenizer(tiny_hf_dir: Path, tmp_path: Path) -> None:
+    spec = (tiny_hf_dir / "tokenizer.json").read_text(encoding="utf-8")
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "tokenizer.json").write_text(
+        spec.replace('"type": "ByteLevel"', '"type": "Metaspace"', 1), encoding="utf-8")
+    with pytest.raises(gguf.GGUFConversionError, match="does not pre-tokenize like GPT-2"):
+        gguf.convert_hf_to_gguf(tmp_path, tmp_path / "x.gguf", pre_tokenizer="gpt-2")
+
+
+def test_missing_sdist_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(gguf.SDIST_ENV, raising=False)
+    monkeypatch.setattr(gguf, "SDIST_DIR", tmp_path)
+    with pytest.raises(gguf.LlamaSourceMissingError, match="make setup.*pip download"):
+        gguf.llama_cpp_source_dir()
+    monkeypatch.setenv(gguf.SDIST_ENV, str(tmp_path / "nope.tar.gz"))
+    with pytest.raises(gguf.LlamaSourceMissingError, match=gguf.SDIST_ENV):
+        gguf.llama_cpp_source_dir()

@@ -1,0 +1,141 @@
+"""Distillation end to end on a tiny real model: trajectories → multi-task examples → LoRA →
+GGUF adapter → llama.cpp, whose greedy answer on a training prompt becomes the target."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from core.llm.base import LLMSettings
+from core.llm.llama import LlamaModel
+from core.store.views import EpisodeRecord, StepRecord
+from trainer.dataset import (
+    DatasetError,
+    build_examples,
+    data_hash,
+    deduplicate,
+    split,
+)
+from trainer.train import TrainConfig, TrainError, TrainResult, export_adapter, train_lora
+
+OBS = "URL: http://127.0.0.1/x\n[3] button 'Submit'\n[12] link 'Next page'"
+
+
+def episode(eid: int, seed: int, action: str, task: str = "miniwob/click-button",
+            outcome: str = "success", source: str = "teacher") -> EpisodeRecord:
+    return EpisodeRecord(
+        id=eid, task_id=task, intent="Click the Submit button.", start_url="http://x/",
+        mode="cloud", policy="teacher", source=source, seed=seed, outcome=outcome,
+        started_at="2026-01-01T00:00:00",
+        steps=[StepRecord(idx=0, url="http://x/", observation=OBS, action=action,
+                          rationale="The task names the Submit button.")])
+
+
+def test_examples_are_multi_task_split_and_deduplicated() -> None:
+    eps = [episode(1, 1, "click [3]"), episode(2, 1, "click [3]"), episode(3, 5, "click [3]"),
+           episode(4, 9, "click [12]", task="miniwob/click-link")]
+    eps = deduplicate(eps)
+    assert [e.id for e in eps] == [1, 4]  # 2 and 3 repeat episode 1 exactly
+    train = split(eps, eval_seeds={9})
+    assert [e.id for e in train] == [1]
+    examples = build_examples(train, rationale_share=1.0)
+    kinds = sorted(e.kind for e in examples)
+    assert kinds == ["action", "rationale"]
+    action = next(e for e in examples if e.kind == "action")
+    assert action.target == "REASON: The task names the Submit button.\nACTION: click [3]"
+    assert action.prompt.endswith("<|im_start|>assistant\n") and OBS in action.prompt
+    rationale = next(e for e in examples if e.kind == "rationale")
+    assert "CHOSEN ACTION: click [3]" in rationale.prompt
+    assert rationale.target == "REASON: The task names the Submit button."
+    assert data_hash(examples) == data_hash(list(reversed(examples)))
+    with pytest.raises(DatasetError, match="no training examples"):
+        build_examples([])
+
+
+def test_renumbered_copies_move_every_id_together_and_nothing_else() -> None:
+    ep = episode(1, 1, "click [12]")
+    two = EpisodeRecord(**{**ep.__dict__, "steps": ep.steps + [StepRecord(
+        idx=1, url="http://x/", observation=OBS + "\n  [13] textbox 'Search [3]'",
+        action="type [13] [12] [1]", rationale="Search for 12.",
+        prompt_history=["click [12]", "stop [3]"])]})
+    examples = build_examples([two], rationale_share=0.0, id_copies=2, seed=3)
+    assert sum(e.kind == "action" for e in examples) == 6  # 2 steps x (original + 2 copies)
+    for ex in examples:
+        obs = ex.prompt.split("OBSERVATION:\n")[1]
+        roles = {i: role for i, role in re.findall(r"^\s*\[(\d+)\] (\w+)", obs, re.M)}
+        link = next(i for i, role in roles.items() if role == "link")
+        target_id = re.search(r"ACTION: \w+ \[(\d+)\]", ex.target).group(1)
+        if "click" in ex.target:  # step 0: still the element the teacher chose
+            assert target_id == link
+        else:  # step 1: the textbox; typed text, page text and the answer keep their digits
+            assert roles[target_id] == "textbox" and ex.target.endswith("[12] [1]")
+            assert "'Search [3]'" in obs
+            assert f"PREVIOUS ACTIONS:\nclick [{link}]\nstop [3]" in ex.prompt
+    renumbered = {re.search(r"\[(\d+)\] link", e.prompt).group(1) for e in examples}
+    assert len(renumbered) > 1  # copies really moved the ids
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_hf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    examples = [e for e in build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)]
+    workdir = tmp_path_factory.mktemp("train")
+    config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
+                         warmup_steps=2, checkpoint_every=20, threads=1)
+    return train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+
+
+def test_lora_gguf_makes_llama_cpp_answer_the_target(trained: TrainResult, tiny_gguf: Path,
+                                                    tiny_hf_dir: Path, tmp_path: Path) -> None:
+    assert trained.losses[-1] < trained.losses[0] / 4
+    adapter = export_adapter(trained, tiny_hf_dir, tmp_path / "student.lora.gguf")
+    example = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)[0]
+    settings = LLMSettings(n_ctx=1024)
+    student = LlamaModel(tiny_gguf, lora_path=adapter, settings=settings)
+    base = LlamaModel(tiny_gguf, settings=settings)
+    want = example.target
+    got = student.generate(student.tokenize(example.prompt), max_tokens=60).text
+    assert got == want
+    assert base.generate(base.tokenize(example.prompt), max_tokens=60).text != want
+
+
+def test_training_resumes_from_its_checkpoint(trained: TrainResult, tiny_hf_dir: Path) -> None:
+    workdir = trained.adapter_dir.parent
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
+                         warmup_steps=2, checkpoint_every=20, threads=1)
+    again = train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+    assert again.losses == trained.losses  # nothing left to do: all 60 steps were done
+
+
+def test_training_continues_from_an_earlier_adapter(trained: TrainResult, tiny_hf_dir: Path,
+                                                    tmp_path: Path) -> None:
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(max_steps=2, lr=1e-4, batch_size=1, warmup_steps=1, threads=1,
+                         init_adapter=str(trained.adapter_dir))
+    more = train_lora(tiny_hf_dir, examples, tmp_path, config, progress=False)
+    # it starts where the earlier run ended, far below a fresh adapter's first loss
+    assert more.losses[0] < trained.losses[0] / 4
+    with pytest.raises(TrainError, match="no PEFT adapter"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "x",
+                   TrainConfig(max_steps=1, init_adapter=str(tmp_path / "missing")),
+                   progress=False)
+
+
+def test_examples_over_max_len_are_skipped_and_counted_per_task(
+        tiny_hf_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    long_page = OBS + "".join(f"\n[{i}] StaticText 'post {i} by @someone'" for i in range(20, 80))
+    short = episode(1, 1, "click [12]")
+    feed = episode(2, 2, "click [3]", task="miniwob/social-media")
+    feed.steps[0] = StepRecord(idx=0, url="http://x/", observation=long_page,
+                               action="click [3]", rationale="The more icon of @someone's post.")
+    examples = build_examples([short, feed], rationale_share=0.0)
+    config = TrainConfig(max_steps=1, batch_size=1, threads=1, max_len=200)
+    with caplog.at_level("WARNING", logger="trainer.train"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "a", config, progress=False)
+    assert "1 examples longer than --max-len 200 tokens skipped: miniwob/social-media 1" \
+        in caplog.text
+    with pytest.raises(TrainError, match="every example is longer than max_len=20"):
+        train_lora(tiny_hf_dir, examples, tmp_path / "b",
+                   TrainConfig(max_steps=1, max_len=20), progress=False)
