@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from core.actions import Note, Stop
+from core.actions import ElementAction, Note, Stop
 from core.browser.session import BrowserSession
 from core.browser.views import Observation
 from core.errors import BrowserError, PolicyError
 from core.policies.base import HistoryItem, StepContext
+from core.policies.formats import named_text
 from core.privacy.secrets import NO_SECRETS, Secrets
+from core.privacy.task_secrets import lift_task_secrets
 from core.routing.base import Decision, Router
 from core.tasks import Evaluation, Task
 
@@ -37,9 +39,10 @@ class EpisodeOptions:
 @dataclass(frozen=True)
 class EpisodeStart:
     task: Task
-    intent: str
+    intent: str        # as every seat sees it: credentials in it are placeholders now
     router_id: str
     options: EpisodeOptions
+    secrets: Secrets   # the episode's: what hooks mask out of what they store or show
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ class EpisodeHooks:
         pass
 
 
+# The same action on a page it does not change, this many times in a row: the episode stops.
+REPEAT_LIMIT = 3
+
+
 @dataclass
 class _Progress:
     """What the episode has done so far."""
@@ -96,6 +103,13 @@ class _Progress:
     notes: list[str] = field(default_factory=list)
     error: str = ""           # the last action's error, shown in the next observation
     answer: str | None = None
+    page: str = ""            # the last observation's elements, to tell whether an action did
+
+    def stuck(self) -> bool:
+        """The last actions are one action repeated on a page it does not change."""
+        last = self.history[-REPEAT_LIMIT:]
+        return (len(last) == REPEAT_LIMIT and all(h.no_effect for h in last)
+                and len({h.action for h in last}) == 1)
 
 
 def run_episode(task: Task, session: BrowserSession, router: Router, *,
@@ -108,8 +122,9 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
         intent = task.setup(session)
     except BrowserError as exc:
         return EpisodeResult(None, task.id, "", "error", None, "", error=str(exc))
+    intent, secrets = lift_task_secrets(intent, task.start_url, secrets)
     router.start_episode(secrets)
-    start = EpisodeStart(task, intent, router.id, options)
+    start = EpisodeStart(task, intent, router.id, options, secrets)
     episode_id = next((i for i in (h.on_start(start) for h in hooks) if i is not None), None)
     result = EpisodeResult(episode_id, task.id, intent, "unknown", None, "")
     progress = _Progress()
@@ -120,6 +135,11 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 result.outcome = "interrupted"
                 break
             context = _observe(session, task, intent, progress, idx, episode_id)
+            if progress.stuck():
+                result.outcome = "failure"
+                result.error = (f"stopped: {progress.history[-1].action} was repeated "
+                                f"{REPEAT_LIMIT} times and the page did not change")
+                break
             t0 = time.perf_counter()
             try:
                 decision = router.decide(context)
@@ -155,6 +175,11 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
 def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progress, idx: int,
              episode_id: int | None) -> StepContext:
     observation = session.observe(last_error=progress.error)
+    page = observation.url + "\n" + observation.tree_text()
+    if progress.history and page == progress.page and not progress.error:
+        # the last action left the page as it was: the next decision should know
+        progress.history[-1] = replace(progress.history[-1], no_effect=True)
+    progress.page = page
     return StepContext(intent=intent, observation=observation, history=tuple(progress.history),
                        notes=tuple(progress.notes), step=idx, task_id=task.id,
                        episode_id=episode_id)
@@ -171,8 +196,11 @@ def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context:
         progress.notes.append(action.text)
     elif isinstance(action, Stop):
         progress.answer = action.answer
+    element = (context.observation.element(action.id) if isinstance(action, ElementAction)
+               else None)
     progress.history.append(HistoryItem(action=action, rationale=decision.rationale,
-                                        error=error))
+                                        error=error, described=named_text(action, element),
+                                        url=context.observation.url))
     progress.error = error
     return error
 

@@ -34,7 +34,7 @@ class ModelEntry(BaseModel):
     hf_dir: str = ""               # optional unquantized Hugging Face copy the trainer starts from
     peft_dir: str = ""             # adapters: their PEFT weights, so training can continue them
     chat_template: str = "chatml"
-    prompt_style: Literal["full", "compact"] = "full"
+    prompt_style: Literal["full", "compact", "student"] = "full"
     n_ctx_train: int = 2048
     license: str = ""
     provenance: dict[str, object] = Field(default_factory=dict)

@@ -26,7 +26,9 @@ NOTES_SHOWN = 5
 # "full" lists the action language (models that were never taught it need it); "compact" is
 # for distilled students, which learned the language from data: ~25 tokens instead of ~210,
 # which matters most for training time, since every example carries the system prompt.
-PROMPT_FILES = {"full": "system.txt", "compact": "system_compact.txt"}
+# "student" is the action-first format of core.policies.formats.ActionFirst.
+PROMPT_FILES = {"full": "system.txt", "compact": "system_compact.txt",
+                "student": "system_student.txt"}
 
 
 def system_prompt(style: str = "full") -> str:

@@ -65,9 +65,9 @@ class AdHocTask:
         if not intent.strip():
             raise ConfigError('type a task first, e.g. "open the latest invoice"')
         url = check_start_url(start_url)
-        host = urlparse(url).hostname
+        start = urlparse(url).netloc  # host and port: another port is another site
         return cls(intent=intent.strip(), start_url=url,
-                   allowed_domains=allowed_domains or ([host] if host else None),
+                   allowed_domains=allowed_domains or ([start] if start else None),
                    max_steps=max_steps or 15)
 
     def setup(self, session: BrowserSession) -> str:

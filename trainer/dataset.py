@@ -20,13 +20,30 @@ import json
 import logging
 import random
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from core.actions import ACTION_BY_NAME
-from core.errors import SymbioteError
-from core.prompts import assistant_target, chatml, format_user_prompt, system_prompt
+from core.actions import ACTION_BY_NAME, ElementAction, parse_action
+from core.browser.views import parse_observation_text
+from core.errors import ActionParseError, SymbioteError
+from core.policies.formats import (
+    QUOTED_NAME,
+    history_line,
+    named_text,
+    student_target,
+    student_user_prompt,
+)
+from core.privacy.secrets import NO_SECRETS, placeholder
+from core.privacy.task_secrets import find_task_secrets, lift_task_secrets
+from core.prompts import (
+    HISTORY_STEPS,
+    assistant_target,
+    chatml,
+    format_user_prompt,
+    system_prompt,
+)
 from core.store.export import read_jsonl
 from core.store.service import TrajectoryStore
 from core.store.views import EpisodeRecord
@@ -142,6 +159,108 @@ def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compac
                 examples.append(Example(chatml(system, user + cue),
                                         f"REASON: {step.rationale.strip()}", "rationale",
                                         episode.task_id, episode.seed))
+    if not examples:
+        raise DatasetError("no training examples: the data holds no successful episode "
+                           "from the selected sources")
+    rng.shuffle(examples)
+    return examples
+
+
+# --- the action-first student (core.policies.formats.ActionFirst) ------------------------------
+
+_NAMED_ID = re.compile(rf"^(?P<head>(?:click|type|select) (?:{QUOTED_NAME}) )\[(?P<id>\d+)\]")
+
+
+def renumber_named(line: str, mapping: dict[str, str]) -> str:
+    """`click 'Sign in' [12]` → `click 'Sign in' [30]`."""
+    match = _NAMED_ID.match(line)
+    if match is None:
+        return renumber_action(line, mapping)
+    new = mapping.get(match.group("id"), match.group("id"))
+    return f"{match.group('head')}[{new}]" + line[match.end():]
+
+
+@dataclass(frozen=True)
+class StudentStep:
+    """One step as the action-first student reads and writes it."""
+
+    user: str
+    target: str
+
+
+def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
+                  ) -> list[StudentStep | None]:
+    """Every step of `episode` in the student's format (None for a failed one, which is no
+    demonstration). Credentials written in the task are lifted to placeholders exactly as
+    the loop lifts them at run time (core.privacy.task_secrets), so the student learns to
+    type `{{secret:…}}` and never sees the value. `mapping` renumbers every id."""
+    intent, lifted = lift_task_secrets(episode.intent, episode.start_url, NO_SECRETS)
+    swaps = [(s.value, placeholder(s.name)) for s in lifted.items()]
+
+    def clean(text: str) -> str:
+        for value, token in swaps:
+            text = text.replace(value, token)
+        return text
+
+    def ids(text: str) -> str:
+        return renumber_observation(text, mapping) if mapping else text
+
+    observations = [parse_observation_text(step.observation) for step in episode.steps]
+    named: list[str] = []
+    for step, obs in zip(episode.steps, observations, strict=True):
+        action = parse_action(clean(step.action))
+        element = obs.element(action.id) if isinstance(action, ElementAction) else None
+        line = named_text(action, element)
+        named.append(renumber_named(line, mapping) if mapping else line)
+    pages = [o.url + "\n" + o.tree_text() for o in observations]
+    no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
+                 for i in range(len(pages))]
+    out: list[StudentStep | None] = []
+    for i, step in enumerate(episode.steps):
+        if step.error:
+            out.append(None)
+            continue
+        past = [history_line(named[j], episode.steps[j].error, no_effect[j])
+                for j in range(max(0, i - HISTORY_STEPS), i)]
+        user = student_user_prompt(intent, ids(clean(step.observation)), past,
+                                   [clean(n) for n in step.notes])
+        out.append(StudentStep(user, student_target(named[i], clean(step.rationale))))
+    return out
+
+
+def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_copies: int = 0,
+                           intents: Mapping[str, list[str]] | None = None) -> list[Example]:
+    """Action-first examples: every successful step, plus `id_copies` renumbered copies.
+    `intents` gives other phrasings of a task's objective (by task id): each copy of an
+    episode then reads one of them, so the student learns the task, not one sentence.
+    An example whose prompt still holds a credential is dropped and counted."""
+    rng = random.Random(seed)
+    system = system_prompt("student")
+    examples: list[Example] = []
+    dropped: Counter[str] = Counter()
+    for episode in episodes:
+        variants = [None] + [id_mapping(episode, rng) for _ in range(id_copies)]
+        phrasings = list((intents or {}).get(episode.task_id, []))
+        for copy, mapping in enumerate(variants):
+            shown = episode
+            if phrasings and copy > 0:
+                shown = episode.model_copy(update={"intent": rng.choice(phrasings)})
+            try:
+                steps = student_steps(shown, mapping)
+            except (ActionParseError, ValueError) as exc:
+                log.warning("episode %s skipped: %s", episode.id, exc)
+                break
+            for step in steps:
+                if step is None:
+                    continue
+                if find_task_secrets(step.user):
+                    dropped[episode.task_id] += 1
+                    continue
+                examples.append(Example(chatml(system, step.user), step.target, "action",
+                                        episode.task_id, episode.seed))
+    if dropped:
+        log.warning("%d examples dropped: a credential is still in the prompt (%s)",
+                    sum(dropped.values()), ", ".join(f"{t} {n}" for t, n in dropped.items()))
     if not examples:
         raise DatasetError("no training examples: the data holds no successful episode "
                            "from the selected sources")

@@ -18,8 +18,8 @@ from app.cli.config import (
 from core.agent import build_router
 from core.browser.session import BrowserConfig, BrowserSession
 from core.errors import ConfigError
-from core.loop import EpisodeHooks, EpisodeOptions, StepEvent, run_episode
-from core.privacy.secrets import Secrets
+from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
+from core.privacy.secrets import NO_SECRETS, Secrets
 from core.routing.seats import LargeSeat, OfflineSeat
 from core.store.recorder import StoreRecorder
 from core.tasks import AdHocTask, Task
@@ -77,8 +77,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 class StepPrinter(EpisodeHooks):
     """Each step on the terminal, secret values masked."""
 
-    def __init__(self, secrets: Secrets) -> None:
-        self.mask = secrets.mask
+    def __init__(self) -> None:
+        self.mask = NO_SECRETS.mask
+
+    def on_start(self, start: EpisodeStart) -> None:
+        self.mask = start.secrets.mask
 
     def on_step(self, event: StepEvent) -> None:
         d = event.decision
@@ -104,8 +107,8 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
     options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps)
     with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
         result = run_episode(task, session, router, secrets=secrets, options=options,
-                             hooks=[StoreRecorder(store, secrets), StepPrinter(secrets)])
-    if result.error:
+                             hooks=[StoreRecorder(store), StepPrinter()])
+    if result.episode_id is None and result.error:  # it never started
         raise ConfigError(secrets.mask(result.error))
     print(secrets.mask(f"intent: {result.intent}"))
     verdict = {"success": "SUCCESS", "failure": "FAILURE",
@@ -114,6 +117,8 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
     answer = f", answer: {result.answer!r}" if result.answer else ""
     print(secrets.mask(f"outcome: {verdict} after {len(result.steps)} step(s){answer} "
                        f"in {result.wall_s:.1f} s (episode {result.episode_id} in {store.path})"))
+    if result.error:
+        print(secrets.mask(f"  {result.error}"))
     return 0
 
 
@@ -135,7 +140,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if task_id not in tasks:
             raise ConfigError(f"unknown practice task {task_id!r}; known: {', '.join(tasks)}")
         seat = OfflineSeat(reference_teacher()) if args.large == "teacher" else None
-        return run_task(tasks[task_id], args, demo_secrets(), large_seat=seat)
+        return run_task(tasks[task_id], args, demo_secrets(server.base_url), large_seat=seat)
 
 
 def cmd_sites(args: argparse.Namespace) -> int:

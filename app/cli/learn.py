@@ -172,7 +172,7 @@ def bench_jobs(suite: str, tasks: str | None, base_url: str, seeds: list[int]): 
         if missing:
             raise ConfigError(f"unknown practice task(s): {', '.join(missing)}")
         practice = [by_id[w] for w in wanted]
-    secrets = demo_secrets()
+    secrets = demo_secrets(base_url)
     return [Job(t, s, secrets) for t in practice for s in seeds], [t.id for t in practice]
 
 

@@ -341,7 +341,7 @@ class HistoryPanel(QWidget):
         """Write `ids` to `out`; returns the count (0 and a message on failure)."""
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            redact = (export_redactor(episode_secrets(self.vault, {}))
+            redact = (export_redactor(episode_secrets(self.vault))
                       if self.redact_check.isChecked() else None)
             count = export_jsonl(self.store, out, ids, redact=redact)
         except StoreError as exc:

@@ -47,6 +47,7 @@ from app.settings import AppSettings, SettingsError, save_settings
 from core.errors import SymbioteError
 from core.loop import EpisodeResult
 from core.privacy.rules import MODES
+from core.privacy.secrets import NO_SECRETS, Secrets
 from trainer.suites.sites import SiteServer
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
     def __init__(self, *, store_path: Path, settings: AppSettings,
                  settings_file: Path | None = None,
                  router_factory: RouterFactory = default_router_factory,
-                 vault: object = None, practice_secrets: dict[str, str] | None = None) -> None:
+                 vault: object = None, practice_secrets: Secrets | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Symbiote")
         self.resize(1180, 780)
@@ -349,13 +350,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _practice(base_url: str) -> tuple[dict[str, PracticeTask], dict[str, str]]:
+def _practice(base_url: str) -> tuple[dict[str, PracticeTask], Secrets]:
     """The practice tasks on the app's own site server, and their synthetic secrets."""
-    from trainer.suites.practice.tasks import load_practice_secrets, load_practice_tasks
+    from trainer.suites.practice.tasks import demo_secrets, load_practice_tasks
 
     try:
         tasks = load_practice_tasks(base_url)
-        return {t.id: t for t in tasks}, load_practice_secrets()
+        return {t.id: t for t in tasks}, demo_secrets(base_url)
     except (SymbioteError, OSError, KeyError, ValueError) as exc:
         log.warning("practice tasks unavailable: %s", exc)
-        return {}, {}
+        return {}, NO_SECRETS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
@@ -20,8 +20,15 @@ from app.settings import AppSettings
 from core.agent import AgentConfig, build_router
 from core.browser.session import BrowserConfig, BrowserSession
 from core.errors import SymbioteError
-from core.loop import EpisodeHooks, EpisodeOptions, EpisodeResult, StepEvent, run_episode
-from core.privacy.secrets import Secret, Secrets
+from core.loop import (
+    EpisodeHooks,
+    EpisodeOptions,
+    EpisodeResult,
+    EpisodeStart,
+    StepEvent,
+    run_episode,
+)
+from core.privacy.secrets import NO_SECRETS, Secret, Secrets
 from core.routing.base import Router
 from core.routing.privacy import Approver
 from core.store.recorder import StoreRecorder
@@ -122,12 +129,12 @@ def open_vault():  # type: ignore[no-untyped-def]
         return None
 
 
-def episode_secrets(vault, extra: Mapping[str, str]) -> Secrets:  # type: ignore[no-untyped-def]
+def episode_secrets(vault, extra: Secrets = NO_SECRETS) -> Secrets:  # type: ignore[no-untyped-def]
     """The vault's secrets, then the practice sites' synthetic ones for a practice task."""
     def items() -> list[Secret]:
         found = list(vault.as_secrets().items()) if vault is not None else []
         names = {s.name for s in found}
-        return found + [Secret(n, v) for n, v in extra.items() if n not in names and v]
+        return found + [s for s in extra.items() if s.name not in names]
     return Secrets(items)
 
 
@@ -142,12 +149,15 @@ class WorkerInputs:
     router_factory: RouterFactory
     approver: Approver
     vault: object = None
-    practice_secrets: Mapping[str, str] = field(default_factory=dict)
+    practice_secrets: Secrets = NO_SECRETS
 
 
 class _Forward(EpisodeHooks):
-    def __init__(self, worker: AgentWorker, mask: Callable[[str], str]) -> None:
-        self.worker, self.mask = worker, mask
+    def __init__(self, worker: AgentWorker) -> None:
+        self.worker, self.mask = worker, NO_SECRETS.mask
+
+    def on_start(self, start: EpisodeStart) -> None:
+        self.mask = start.secrets.mask
 
     def on_step(self, event: StepEvent) -> None:
         self.worker.step.emit(StepView.from_event(event, self.mask))
@@ -176,14 +186,14 @@ class AgentWorker(QThread):
         try:
             # A connection of its own: the GUI thread reads history while this one writes.
             store = TrajectoryStore(inputs.store_path)
-            extra = inputs.practice_secrets if inputs.task.source == "practice" else {}
+            extra = inputs.practice_secrets if inputs.task.source == "practice" else NO_SECRETS
             secrets = episode_secrets(inputs.vault, extra)
             ctx = RunContext(spec=inputs.spec, settings=inputs.settings, store=store,
                              approver=inputs.approver)
             router = inputs.router_factory(ctx)
             options = EpisodeOptions(mode=inputs.spec.mode, max_steps=inputs.spec.max_steps,
                                      screenshots=True)
-            hooks = [StoreRecorder(store, secrets), _Forward(self, secrets.mask)]
+            hooks = [StoreRecorder(store), _Forward(self)]
             with BrowserSession(BrowserConfig(headless=not inputs.spec.headed)) as session:
                 self.result = run_episode(inputs.task, session, router, secrets=secrets,
                                           hooks=hooks, options=options,

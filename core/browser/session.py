@@ -7,7 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -46,15 +46,39 @@ def find_chromium(explicit: str | None = None) -> str:
     )
 
 
+LOCAL_SCHEMES = ("about", "data", "blob", "chrome-error", "javascript")
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
 def host_allowed(url: str, allowed_domains: list[str] | None) -> bool:
-    """True when `url` may be opened. No list means every domain is allowed."""
+    """True when `url` may be requested. No list means every origin is allowed.
+
+    An entry is an origin ("http://127.0.0.1:8800"), a host and port ("127.0.0.1:8800"), or a
+    domain ("example.com": it and its subdomains, on the scheme's default port only). Ports
+    count: a page on 127.0.0.1:8800 may not send to 127.0.0.1:9999."""
     parsed = urlparse(url)
-    if parsed.scheme in ("about", "data", "blob", "chrome-error"):
+    if parsed.scheme in LOCAL_SCHEMES:
         return True
     if not allowed_domains:
         return True
     host = (parsed.hostname or "").lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
+    try:
+        port = parsed.port or DEFAULT_PORTS.get(parsed.scheme, 0)
+    except ValueError:
+        return False
+    return any(_matches(entry.strip().lower(), parsed.scheme, host, port)
+               for entry in allowed_domains if entry.strip())
+
+
+def _matches(entry: str, scheme: str, host: str, port: int) -> bool:
+    if "://" in entry:
+        allowed = urlparse(entry)
+        want = allowed.port or DEFAULT_PORTS.get(allowed.scheme, 0)
+        return (allowed.scheme, allowed.hostname, want) == (scheme, host, port)
+    name, _, port_text = entry.partition(":")
+    if port_text:
+        return host == name and port_text.isdigit() and port == int(port_text)
+    return (host == name or host.endswith("." + name)) and port == DEFAULT_PORTS.get(scheme, -1)
 
 
 @dataclass
@@ -74,7 +98,7 @@ class BrowserSession:
 
     config: BrowserConfig = field(default_factory=BrowserConfig)
     allowed_domains: list[str] | None = None
-    refused_navigations: list[str] = field(default_factory=list)
+    refused_requests: list[str] = field(default_factory=list)
     _pw: Playwright | None = None
     _browser: Browser | None = None
     _context: BrowserContext | None = None
@@ -104,7 +128,7 @@ class BrowserSession:
         self._context = self._browser.new_context(viewport={"width": width, "height": height})
         self._context.set_default_timeout(self.config.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
-        self._context.route("**/*", self._guard_navigation)
+        self._context.route("**/*", self._guard_requests)
         self._context.on("page", self._adopt_page)
         self._page = self._context.new_page()
 
@@ -131,13 +155,35 @@ class BrowserSession:
         # Links with target=_blank open a new tab: the agent follows it, as a user would.
         self._page = page
 
-    def _guard_navigation(self, route, request) -> None:  # type: ignore[no-untyped-def]
-        if request.is_navigation_request() and not host_allowed(request.url, self.allowed_domains):
-            log.warning("refused navigation outside the allowed domains: %s", request.url)
-            self.refused_navigations.append(request.url)
-            route.abort("blockedbyclient")
+    def _guard_requests(self, route, request) -> None:  # type: ignore[no-untyped-def]
+        """Every request the page makes (navigations, fetch/XHR, beacons, images, forms) goes
+        only to the task's allowed origins. Chromium follows redirects without asking routes
+        again, so a navigation is fetched here without following them: each hop comes back
+        as a new request and is checked like the first."""
+        if not host_allowed(request.url, self.allowed_domains):
+            self._refuse(route, request.url)
             return
-        route.continue_()
+        if not (request.is_navigation_request() and self.allowed_domains):
+            route.continue_()
+            return
+        try:
+            response = route.fetch(max_redirects=0)
+        except PlaywrightError as exc:
+            log.debug("navigation fetch failed: %s", exc.message)
+            route.abort("failed")
+            return
+        location = response.headers.get("location", "")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location)
+            if not host_allowed(target, self.allowed_domains):
+                self._refuse(route, target)
+                return
+        route.fulfill(response=response)
+
+    def _refuse(self, route, url: str) -> None:  # type: ignore[no-untyped-def]
+        log.warning("refused a request outside the allowed origins: %s", url)
+        self.refused_requests.append(url)
+        route.abort("blockedbyclient")
 
     def goto(self, url: str) -> None:
         """Open a start URL; an unreachable one is a BrowserError with the reason."""
@@ -181,20 +227,20 @@ class BrowserSession:
         action, a detached element or a timeout."""
         if isinstance(action, Goto) and not host_allowed(action.url, self.allowed_domains):
             log.warning("refused goto outside the allowed domains: %s", action.url)
-            self.refused_navigations.append(action.url)
-            return f"navigation to {action.url} refused: outside the task's allowed domains"
-        before = len(self.refused_navigations)
+            self.refused_requests.append(action.url)
+            return f"navigation to {action.url} refused: outside the task's allowed origins"
+        before = len(self.refused_requests)
         error = execute_action(self.page, action, secrets=secrets,
                                timeout_ms=self.config.action_timeout_ms)
-        if len(self.refused_navigations) > before:
+        if len(self.refused_requests) > before:
             # Chromium shows its error page for a blocked navigation: return to the last page.
             if self.page.url.startswith("chrome-error://"):
                 try:
                     self.page.go_back(wait_until="domcontentloaded")
                 except PlaywrightError:
                     log.debug("could not leave the blocked-navigation page", exc_info=True)
-            error = error or (f"navigation to {self.refused_navigations[-1]} refused: "
-                              "outside the task's allowed domains")
+            error = error or (f"a request to {self.refused_requests[-1]} was refused: "
+                              "outside the task's allowed origins")
         return error
 
     def screenshot(self) -> bytes:

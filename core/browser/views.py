@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 # Props shown in the observation text, in this order. `value` of a password field is never
 # the real value: the extractor writes "<hidden>" when it is filled.
@@ -33,6 +34,16 @@ class Element:
         if self.options:
             parts.append("options=" + repr("|".join(self.options)))
         return " ".join(parts)
+
+
+def readable_url(url: str) -> str:
+    """The URL as a person reads it: percent- and form-encoding decoded (`%40` → `@`), so
+    what it carries is plain to the reader, the model and the privacy scan alike."""
+    parts = urlsplit(url)
+    if "%" not in url and "+" not in parts.query:
+        return url
+    return urlunsplit(parts._replace(path=unquote(parts.path),
+                                     query=unquote_plus(parts.query)))
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class Observation:
         return text
 
     def text(self, max_chars: int | None = None) -> str:
-        header = f"URL: {self.url}"
+        header = f"URL: {readable_url(self.url)}"
         if self.last_error:
             header += f"\nLAST ACTION ERROR: {self.last_error}"
         return header + "\n" + self.tree_text(max_chars)

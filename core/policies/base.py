@@ -20,6 +20,9 @@ class HistoryItem:
     action: Action
     rationale: str = ""
     error: str = ""
+    described: str = ""      # the action with its element named: click 'Sign in' [12]
+    url: str = ""            # the page it was taken on
+    no_effect: bool = False  # the next observation showed the same page
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The on-device policy: a small model (core.llm) decoding under a GBNF grammar.
 
-The grammar is generated from the action language and the ids of the current observation, so
-every output parses and names a real element. Candidates are ranked by log-probability: the
-greedy answer first, then (for k > 1) distinct actions sampled after the same reason. A
-`Grounder` (core.policies.grounding), when configured, may move the greedy click to the
-element its own reason describes.
+The model's step format (core.policies.formats: reason-first for the base model and students
+v1–v4, action-first for students that name the element) gives the prompt, the grammar and the
+parser. The grammar holds the current observation's elements, so every output parses and
+names a real one. Candidates are ranked by log-probability: the greedy answer first, then (for
+k > 1) distinct actions sampled after it. A `Grounder` (core.policies.grounding), when
+configured, may move a reason-first model's click to the element its reason describes.
 
 Per step the prompt is rendered and tokenized, the grammar built and checked, and the token
 budget computed once (`StepPrompt`), then handed to the model.
@@ -15,24 +16,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.actions import (
-    Action,
-    GrammarBounds,
-    Scroll,
-    action_grammar,
-    grammar_max_chars,
-    parse_action,
-    split_reason_action,
-)
+from core.actions import Action, Scroll, grammar_max_chars, parse_action
 from core.errors import ActionParseError, ModelError, PolicyError
 from core.llm.base import LanguageModel
 from core.policies.base import Candidate, StepContext
+from core.policies.formats import BOUNDS, ActionFirst, ReasonFirst, format_for
 from core.policies.grounding import Grounder
-from core.prompts import chatml, prompt_parts, system_prompt
+from core.prompts import chatml
 
 log = logging.getLogger(__name__)
-
-BOUNDS = GrammarBounds(text=60, reason=100, url=100)
 # When the prompt does not fit the context, the observation is cut at an element-line boundary
 # (the tail is dropped with a "… N more elements trimmed" marker) in these steps.
 TRIM_STEPS = (None, 6000, 4000, 2500, 1500, 800, 400)
@@ -55,8 +47,10 @@ class LocalPolicy:
         self.llm = llm
         self.temperature = temperature
         self.seed = seed
-        self.grounding = grounding
-        self._system = system_prompt(llm.prompt_style)
+        self.format = format_for(llm.prompt_style)
+        # Grounding reads the reason, which only a reason-first model writes before acting.
+        self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
+        self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0
 
@@ -66,10 +60,9 @@ class LocalPolicy:
         return f"local:{self.llm.name}{suffix}"
 
     def step_prompt(self, context: StepContext) -> StepPrompt:
-        obs = context.observation
-        budget = grammar_max_chars(obs.ids, obs.select_options, bounds=BOUNDS)
+        budget = self.format.max_chars(context)
         for limit in TRIM_STEPS:
-            text = chatml(self._system, prompt_parts(context, limit).user_text())
+            text = chatml(self._system, self.format.user(context, limit))
             tokens = self.llm.tokenize(text)
             if len(tokens) + budget <= self.llm.n_ctx:
                 if limit is not None:
@@ -77,15 +70,15 @@ class LocalPolicy:
                 return StepPrompt(text, tokens, self._grammar(context), budget)
         raise PolicyError("the task text and history alone do not fit the model's context")
 
-    def _grammar(self, context: StepContext, with_reason: bool = True) -> str:
-        obs = context.observation
-        gbnf = action_grammar(obs.ids, obs.select_options, with_reason=with_reason,
-                              bounds=BOUNDS)
+    def _grammar(self, context: StepContext) -> str:
+        gbnf = self.format.grammar(context)
         if self.llm.check_grammar(gbnf):
             return gbnf
-        # An option text the grammar cannot spell: keep every action but `select`.
-        log.warning("grammar with this page's drop-down options is malformed; select disabled")
-        return action_grammar(obs.ids, None, with_reason=with_reason, bounds=BOUNDS)
+        if isinstance(self.format, ReasonFirst):
+            # An option text the grammar cannot spell: keep every action but `select`.
+            log.warning("this page's drop-down options break the grammar; select disabled")
+            return self.format.grammar(context, options=False)
+        raise PolicyError("the action grammar for this page is malformed")
 
     def propose(self, context: StepContext, k: int = 1) -> list[Candidate]:
         step = self.step_prompt(context)
@@ -108,8 +101,9 @@ class LocalPolicy:
                 log.info("grounded %s → %s by the reason %r", action, grounded, reason)
                 meta["grounded_from"] = action.to_text()
                 action = grounded
-        best = Candidate(action=action, rationale=reason, score=gen.logprob_after("ACTION: "),
-                         source=self.id, meta=meta)
+        best = Candidate(action=action, rationale=reason,
+                         score=gen.logprob_after(self.format.score_marker), source=self.id,
+                         meta=meta)
         if k <= 1:
             return [best]
         candidates = [best, *self._alternatives(context, step, reason, best, k)]
@@ -117,8 +111,7 @@ class LocalPolicy:
 
     def _parse(self, text: str, context: StepContext) -> tuple[str, Action]:
         try:
-            reason, action_text = split_reason_action(text)
-            return reason, parse_action(action_text, valid_ids=context.observation.ids)
+            return self.format.parse(text, context.observation)
         except ActionParseError as exc:
             # The grammar and the token budget make this unreachable; count it if it happens.
             self.parse_failures += 1
@@ -127,12 +120,16 @@ class LocalPolicy:
 
     def _alternatives(self, context: StepContext, step: StepPrompt, reason: str,
                       best: Candidate, k: int) -> list[Candidate]:
-        """Distinct actions sampled after the same reason, scored by their log-probability."""
-        prefix = self.llm.tokenize(step.text + f"REASON: {reason}\nACTION: ")
-        gbnf = self._grammar(context, with_reason=False)
+        """Distinct actions sampled after the same reason (reason-first) or from the same
+        prompt (action-first), scored by their log-probability."""
         obs = context.observation
-        budget = grammar_max_chars(obs.ids, obs.select_options, with_reason=False,
-                                   bounds=BOUNDS)
+        if isinstance(self.format, ActionFirst):
+            prefix, gbnf, budget = step.tokens, step.gbnf, step.max_tokens
+        else:
+            prefix = self.llm.tokenize(step.text + f"REASON: {reason}\nACTION: ")
+            gbnf = self.format.grammar(context, with_reason=False)
+            budget = grammar_max_chars(obs.ids, obs.select_options, with_reason=False,
+                                       bounds=BOUNDS)
         seen = {best.action.normalized()}
         found: list[Candidate] = []
         for attempt in range(2 * k):
@@ -141,7 +138,9 @@ class LocalPolicy:
             gen = self.llm.generate(prefix, gbnf=gbnf, temperature=1.0, seed=attempt + 1,
                                     max_tokens=budget)
             try:
-                action = parse_action(gen.text, valid_ids=obs.ids)
+                action = (self.format.parse(gen.text, obs)[1]
+                          if isinstance(self.format, ActionFirst)
+                          else parse_action(gen.text, valid_ids=obs.ids))
             except ActionParseError:
                 continue
             if action.normalized() in seen:

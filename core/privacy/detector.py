@@ -51,7 +51,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from core.privacy.dom import DomField, sensitive_fields
 from core.privacy.recognizers import PublicIpRecognizer, custom_recognizers
 from core.privacy.redaction import PLACEHOLDER as REDACTION_PLACEHOLDER
-from core.privacy.secrets import SECRET_PLACEHOLDER
+from core.privacy.secrets import SECRET_PLACEHOLDER, encodings
 from core.privacy.views import Finding, Where, category_of
 
 log = logging.getLogger(__name__)
@@ -229,9 +229,13 @@ class PrivacyDetector:
     # --- internals ----------------------------------------------------------------------------
 
     def _vault(self) -> list[str]:
+        """Every form of every vault value a page or URL can show (raw, percent-encoded,
+        HTML-escaped, …), longest first."""
         if self.vault_values is None:
             return []
-        return [v for v in self.vault_values() if v and len(v) >= MIN_VAULT_VALUE]
+        forms = {form for v in self.vault_values() if v and len(v) >= MIN_VAULT_VALUE
+                 for form in encodings(v)}
+        return sorted(forms, key=len, reverse=True)
 
     def _scan(self, text: str, where: Where, vault: list[str],
               fields: dict[str, DomField]) -> list[Finding]:

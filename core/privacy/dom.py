@@ -30,8 +30,6 @@ AUTOCOMPLETE_TYPES: dict[str, str] = {
     "additional-name": "PERSON",
 }
 INPUT_TYPES = {"password": "PASSWORD", "email": "EMAIL_ADDRESS", "tel": "PHONE_NUMBER"}
-# Field kinds a vault secret may be typed into without the task naming it (core.loop).
-SECRET_FIELD_KINDS = frozenset({"PASSWORD", "OTP", "CREDIT_CARD", "CARD_CVV", "CARD_EXPIRY"})
 
 
 def autocomplete_kind(value: str) -> str | None:
@@ -115,19 +113,39 @@ def sensitive_fields(text: str) -> Iterator[DomField]:
 
 def _classify(role: str, name: str, props: dict[str, tuple[int, int, str]]
               ) -> tuple[str, str] | None:
-    input_type = props.get("type", (0, 0, ""))[2].lower()
-    if input_type in INPUT_TYPES and input_type == "password":
+    label = name[1:-1] if len(name) >= 2 else name
+    return classify_field(role, label, {key: value for key, (_, _, value) in props.items()})
+
+
+def classify_field(role: str, label: str, props: dict[str, str]) -> tuple[str, str] | None:
+    """(entity, signal) of a form field by its type, autocomplete token or label; None for a
+    field that holds nothing sensitive (or an element that is no field)."""
+    input_type = props.get("type", "").lower()
+    if input_type == "password":
         return INPUT_TYPES[input_type], f"type={input_type}"
-    autocomplete = props.get("autocomplete", (0, 0, ""))[2]
+    autocomplete = props.get("autocomplete", "")
     if kind := autocomplete_kind(autocomplete):
         return kind, f"autocomplete={autocomplete.lower().split()[-1]}"
     if input_type in INPUT_TYPES:
         return INPUT_TYPES[input_type], f"type={input_type}"
     if role not in INPUT_ROLES and not input_type:
         return None
-    label = name[1:-1] if len(name) >= 2 else name
-    label += " " + props.get("placeholder", (0, 0, ""))[2]
+    text = label + " " + props.get("placeholder", "")
     for pattern, entity in LABEL_TYPES:
-        if pattern.search(label):
+        if pattern.search(text):
             return entity, "label"
     return None
+
+
+def field_kinds(role: str, label: str, props: dict[str, str]) -> set[str]:
+    """Every kind a field's signals name: a `type=password` field with autocomplete=cc-csc is
+    both a PASSWORD and a CARD_CVV field (the executor asks whether a secret's kind is one)."""
+    kinds = set()
+    if props.get("type", "").lower() == "password":
+        kinds.add("PASSWORD")
+    if kind := autocomplete_kind(props.get("autocomplete", "")):
+        kinds.add(kind)
+    if role in INPUT_ROLES or props.get("type"):
+        text = label + " " + props.get("placeholder", "")
+        kinds.update(entity for pattern, entity in LABEL_TYPES if pattern.search(text))
+    return kinds

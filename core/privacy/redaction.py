@@ -24,12 +24,11 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
-from urllib.parse import urlparse
 
 from core.actions import Action, Note, Select, Stop, Type
 from core.browser.views import Observation
 from core.errors import SymbioteError
-from core.privacy.secrets import NO_SECRETS, Secrets, placeholder
+from core.privacy.secrets import NO_SECRETS, Secrets, origin_of, placeholder
 from core.privacy.views import Finding, Where
 
 # Short, readable placeholder stems; other entity types use their own name.
@@ -54,11 +53,6 @@ class PlaceholderError(SymbioteError):
 
 class Scanner(Protocol):
     def scan(self, text: str, where: Where) -> list[Finding]: ...
-
-
-def origin_of(url: str) -> str:
-    parsed = urlparse(url)
-    return f"{parsed.scheme}://{parsed.netloc}".lower() if parsed.netloc else ""
 
 
 @dataclass

@@ -1,10 +1,15 @@
 """Secrets in an episode: the placeholder syntax, where a value may go, and masking.
 
 Models only ever see `{{secret:NAME}}`. The executor asks `Secrets.substitute` for the value at
-the moment it types, and `Secrets.guard` decides before that whether this action may use it:
-a secret goes only where the user said, or into a field made for it, so a page that talks the
-model into typing `{{secret:…}}` into a message body (prompt injection) is refused. `mask`
-blanks the values out of every text that is stored, shown or sent.
+the moment it types, and `Secrets.guard` decides before that whether this action may use it.
+A secret is bound to where it belongs:
+- its sites (origins: scheme, host and port): it is typed only on a page of one of them; a
+  secret with no site may be typed only where the task itself names it;
+- its kind: a password goes only into a password field, a card value only into a payment field
+  (type=password, the autocomplete token or the field's label says which, core.privacy.dom).
+So neither a page nor a model can have a secret typed into a search box, a message body or a
+field of another origin (prompt injection). `mask` blanks the values, in every encoding a page
+or a URL can produce, out of every text that is stored, shown, logged or sent.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote, quote_plus
+from typing import Literal
+from urllib.parse import quote, quote_plus, urlparse
 
 from core.actions import Action, Type
 from core.browser.views import Observation
 from core.errors import SecretMissing
-from core.privacy.dom import SECRET_FIELD_KINDS, autocomplete_kind
+from core.privacy.dom import field_kinds
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,26 @@ def placeholder(name: str) -> str:
     return "{{secret:" + name + "}}"
 
 
+def origin_of(url: str) -> str:
+    """scheme://host:port of a URL, lower-cased; '' for one without a host."""
+    parsed = urlparse(url)
+    if not parsed.hostname:
+        return ""
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
+    return f"{parsed.scheme}://{parsed.hostname}:{port}".lower()
+
+
+def _misplaced(secret: Secret, named_by_task: bool, here: str, field: set[str]) -> str:
+    if secret.sites and here not in {origin_of(s) for s in secret.sites}:
+        return f"it belongs to {', '.join(secret.sites)}, not {here or 'this page'}"
+    if not secret.sites and not named_by_task:
+        return "it has no site and the task does not name it"
+    allowed = FIELDS_FOR.get(secret.kind)
+    if allowed is not None and not allowed & field:
+        return f"the field is not a {secret.kind} field"
+    return ""
+
+
 def encodings(value: str) -> set[str]:
     """The forms a value takes on its way through a page: as typed, percent- and
     form-encoded (a GET form's URL), HTML-escaped, JSON-escaped."""
@@ -46,20 +72,34 @@ def encodings(value: str) -> set[str]:
 
 
 def fold(text: str) -> str:
-    """Case and whitespace folded away: what survives a page that spaces or upper-cases."""
-    return "".join(text.casefold().split())
+    """Only letters and digits, case folded: what survives a page that spaces, dots or
+    upper-cases a value ("J E N N I F E R . A L V A R E Z")."""
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def folded_in(values: Iterable[str], text: str) -> bool:
     """Whether any value (long enough to be telling) occurs in `text` once both are folded."""
     folded = fold(text)
-    return any(len(v) >= MIN_FOLDED and fold(v) in folded for v in values)
+    return any(len(fold(v)) >= MIN_FOLDED and fold(v) in folded for v in values)
+
+
+SecretKind = Literal["password", "card", "otp", "other"]
+KINDS: tuple[SecretKind, ...] = ("password", "card", "otp", "other")
+# The field entities (core.privacy.dom) each kind may be typed into; "other" goes into any
+# editable field, but only where the task names it.
+FIELDS_FOR: dict[str, frozenset[str]] = {
+    "password": frozenset({"PASSWORD"}),
+    "otp": frozenset({"OTP", "PASSWORD"}),
+    "card": frozenset({"CREDIT_CARD", "CARD_CVV", "CARD_EXPIRY"}),
+}
 
 
 @dataclass(frozen=True)
 class Secret:
     name: str
     value: str = field(repr=False)
+    sites: tuple[str, ...] = ()       # origins, e.g. "https://mail.example.com"
+    kind: SecretKind = "password"
 
 
 SecretSource = Callable[[], Iterable[Secret]]
@@ -76,8 +116,16 @@ class Secrets:
             self._source = lambda: fixed
 
     @classmethod
-    def from_mapping(cls, values: dict[str, str]) -> Secrets:
-        return cls(Secret(name, value) for name, value in values.items())
+    def from_mapping(cls, values: dict[str, str], sites: tuple[str, ...] = (),
+                     kinds: dict[str, SecretKind] | None = None) -> Secrets:
+        return cls(Secret(name, value, sites, (kinds or {}).get(name, "password"))
+                   for name, value in values.items())
+
+    def plus(self, extra: Iterable[Secret]) -> Secrets:
+        """These secrets and `extra` (the ones a task held itself), extra winning a name."""
+        added = tuple(extra)
+        names = {s.name for s in added}
+        return Secrets(lambda: [s for s in self.items() if s.name not in names] + list(added))
 
     def items(self) -> list[Secret]:
         return list(self._source())
@@ -113,16 +161,21 @@ class Secrets:
         """Why `action` may not use the secrets it names ('' when it may)."""
         if not isinstance(action, Type):
             return ""
+        names = SECRET_PLACEHOLDER.findall(action.text)
+        if not names:
+            return ""
+        by_name = {s.name: s for s in self.items()}
         element = observation.element(action.id)
-        props = element.props if element else {}
-        made_for_secrets = (props.get("type") == "password"
-                            or autocomplete_kind(props.get("autocomplete", ""))
-                            in SECRET_FIELD_KINDS)
-        for name in SECRET_PLACEHOLDER.findall(action.text):
-            if placeholder(name) not in intent and not made_for_secrets:
-                log.warning("refused to type secret %r into [%s]", name, action.id)
-                return (f"refused to type secret {name!r}: the task does not mention it and "
-                        f"[{action.id}] is not a password or payment field")
+        kinds = (field_kinds(element.role, element.name, element.props)
+                 if element is not None else set())
+        here = origin_of(observation.url)
+        for name in names:
+            secret = by_name.get(name)
+            why = ("no such secret" if secret is None
+                   else _misplaced(secret, placeholder(name) in intent, here, kinds))
+            if why:
+                log.warning("refused to type secret %r into [%s]: %s", name, action.id, why)
+                return f"refused to type secret {name!r} into [{action.id}]: {why}"
         return ""
 
     # --- hiding ---------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from core.store.views import StepRecord
 
 
 class StoreRecorder(EpisodeHooks):
-    def __init__(self, store: TrajectoryStore, secrets: Secrets = NO_SECRETS) -> None:
+    def __init__(self, store: TrajectoryStore) -> None:
         self.store = store
-        self.secrets = secrets
+        self.secrets = NO_SECRETS
         self.episode_id: int | None = None
 
     def on_start(self, start: EpisodeStart) -> int:
         task, options = start.task, start.options
+        self.secrets = start.secrets
         self.store.upsert_task(task.id, task.source, start.intent, task.start_url)
         self.episode_id = self.store.start_episode(
             task_id=task.id, intent=self.secrets.mask(start.intent), start_url=task.start_url,

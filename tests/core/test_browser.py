@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from core.actions import parse_action
 from core.browser.session import BrowserSession
 from core.privacy.secrets import Secrets
@@ -90,7 +92,7 @@ def test_failing_actions_are_reported_not_raised(session: BrowserSession, pages_
 
 
 def test_allow_list_refuses_outside_navigation(session: BrowserSession, pages_url: str) -> None:
-    session.allowed_domains = ["127.0.0.1"]
+    session.allowed_domains = [urlparse(pages_url).netloc]  # this host, this port only
     session.goto(pages_url + "form.html")
     obs = session.observe()
     error = act(session, "goto [https://outside.example.com/]")

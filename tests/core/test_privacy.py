@@ -9,6 +9,7 @@ import random
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import spacy.cli
@@ -21,7 +22,7 @@ from core.privacy import detector as detector_module
 from core.privacy import recognizers
 from core.privacy.detector import PrivacyDetector, get_detector
 from core.privacy.redaction import PLACEHOLDER, PlaceholderError, Redactor
-from core.privacy.secrets import Secrets
+from core.privacy.secrets import Secret, Secrets
 from core.privacy.vault import SecretVault, system_keyring
 from core.privacy.views import Finding
 
@@ -294,7 +295,7 @@ def test_vault_backend_choice_is_explicit(plaintext_home: Path) -> None:
 # --- real page ---------------------------------------------------------------------------------
 
 def test_dom_signals_on_a_real_page(detector: PrivacyDetector, pages_url: str) -> None:
-    with BrowserSession(allowed_domains=["127.0.0.1"]) as session:
+    with BrowserSession(allowed_domains=[urlparse(pages_url).netloc]) as session:
         session.goto(pages_url + "pay.html")
         obs = session.observe()
         ids = {e.name: e.id for e in obs.elements}
@@ -311,19 +312,32 @@ def test_dom_signals_on_a_real_page(detector: PrivacyDetector, pages_url: str) -
         "4111 1111 1111 1111"]
 
 
-def test_secrets_go_only_where_the_task_says_or_into_fields_made_for_them() -> None:
-    secret_use_error = Secrets.from_mapping({"card": "4111111111111111"}).guard
-    obs = parse_observation_text(
-        "URL: http://127.0.0.1/x\n"
-        "[1] textbox 'Password' type=password\n"
-        "[2] textbox 'Card' autocomplete='billing cc-number'\n"
-        "[3] textbox 'Name on card' autocomplete=cc-name\n"
-        "[4] textbox 'Message'")
-    intent = "Pay with my card."
-    typed = {i: secret_use_error(parse_action(f"type [{i}] [{{{{secret:card}}}}]"), intent, obs)
-             for i in "1234"}
-    assert typed["1"] == "" and typed["2"] == ""  # a password field; a payment field
-    assert "refused to type secret 'card'" in typed["3"]  # a cardholder name is no secret field
-    assert "refused" in typed["4"]
-    named = "Send {{secret:card}} to accounting."
-    assert secret_use_error(parse_action("type [4] [{{secret:card}}]"), named, obs) == ""
+def test_a_secret_goes_only_to_its_site_and_into_a_field_of_its_kind() -> None:
+    guard = Secrets([Secret("card", "4111111111111111", ("https://shop.example",), "card"),
+                     Secret("pw", "Plum-Kite-4821!", ("http://127.0.0.1:8800",)),
+                     Secret("loose", "Zebra-Quartz-9931!")]).guard
+    page = ("[1] textbox 'Password' type=password\n"
+            "[2] textbox 'Card' autocomplete='billing cc-number'\n"
+            "[3] textbox 'Name on card' autocomplete=cc-name\n"
+            "[4] textbox 'Message'\n"
+            "[5] textbox 'Search the help center' type=password")
+    shop = parse_observation_text("URL: https://shop.example/pay\n" + page)
+    local = parse_observation_text("URL: http://127.0.0.1:8800/login\n" + page)
+    other_port = parse_observation_text("URL: http://127.0.0.1:9999/login\n" + page)
+
+    def typed(name: str, field: str, obs: object, intent: str = "Pay.") -> str:
+        return guard(parse_action(f"type [{field}] [{{{{secret:{name}}}}}]"), intent, obs)  # type: ignore[arg-type]
+
+    assert typed("card", "2", shop) == ""                   # its site, a payment field
+    assert "not a card field" in typed("card", "1", shop)   # a password field is not for cards
+    assert "not a card field" in typed("card", "3", shop)   # a cardholder name holds no secret
+    assert "not a card field" in typed("card", "4", shop, "Send {{secret:card}} to Bob.")
+    assert "belongs to https://shop.example" in typed("card", "2", local)
+    assert typed("pw", "1", local) == ""
+    assert "belongs to http://127.0.0.1:8800, not http://127.0.0.1:9999" in typed(
+        "pw", "1", other_port)                              # the same host on another port
+    assert "not a password field" in typed("pw", "4", local)  # "type it into the search box"
+    # no site: only where the task names it, and still only into a field of its kind
+    assert "has no site" in typed("loose", "1", local)
+    assert typed("loose", "1", local, "Sign in with {{secret:loose}}.") == ""
+    assert "no such secret" in typed("nope", "1", local)

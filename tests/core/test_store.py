@@ -29,7 +29,9 @@ from core.tasks import AdHocTask
 from tests.support.scripted import ScriptedPolicy
 
 store = TrajectoryStore({db!r})
-policy = ScriptedPolicy(["scroll [down]", "scroll [up]"], delay_s=0.3)
+# alternating, so the loop's guard against one action repeated to no effect never stops it
+policy = ScriptedPolicy([lambda ctx: "scroll [down]" if ctx.step % 2 == 0 else "scroll [up]"],
+                        delay_s=0.3)
 task = AdHocTask(intent="scroll forever", start_url={url!r}, max_steps=200)
 with BrowserSession() as session:
     run_episode(task, session, SingleSeatRouter(policy), hooks=[StoreRecorder(store)])

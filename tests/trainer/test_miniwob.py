@@ -51,7 +51,8 @@ def test_teacher_solves_dev_task(name: str, server: SiteServer, session: Browser
                          options=EpisodeOptions(seed=3))
     assert result.outcome == "success", result
     assert result.reward == 1.0
-    assert result.intent and "{" not in result.intent
+    # the task's password reached the seats as a placeholder, nothing else is a template
+    assert result.intent and "{" not in result.intent.replace("{{secret:task_password}}", "")
     assert session.config.observe_root is None  # teardown restored it
 
 

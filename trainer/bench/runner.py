@@ -160,7 +160,7 @@ def run_bench(
                 options = EpisodeOptions(mode=mode, max_steps=max_steps, seed=job.seed,
                                          source=source)
                 result = run_episode(job.task, session, router, secrets=job.secrets,
-                                     hooks=[StoreRecorder(store, job.secrets)], options=options)
+                                     hooks=[StoreRecorder(store)], options=options)
                 secret_values.update(job.secrets.values())
                 summary = _summary(job.task.id, job.seed, result)
                 episodes.append(summary)

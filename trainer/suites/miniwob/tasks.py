@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlparse
 
 from playwright.sync_api import Error as PlaywrightError
 
@@ -115,7 +116,7 @@ class MiniWoBTask:
         self.seed = seed
         self.id = f"miniwob/{name}"
         self.start_url = f"{base_url.rstrip('/')}/miniwob/miniwob/{name}.html"
-        self.allowed_domains: list[str] | None = ["127.0.0.1", "localhost"]
+        self.allowed_domains: list[str] | None = [urlparse(base_url).netloc]
         self.max_steps = max_steps or MAX_STEPS.get(name, DEFAULT_MAX_STEPS)
         self._saved_root: str | None = None
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from core.browser.session import BrowserSession
 from core.errors import SymbioteError
 from core.paths import RESOURCES
-from core.privacy.secrets import SECRET_PLACEHOLDER, Secrets
+from core.privacy.secrets import SECRET_PLACEHOLDER, Secrets, origin_of
 from core.tasks import Evaluation
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,9 @@ class PracticeTask:
             self.base_url += "/"
         self.id = f"practice/{self.config.task_id}"
         self.start_url = urljoin(self.base_url, self.config.start_url)
-        self.allowed_domains = self.config.allowed_domains
+        # The config names hosts; the task is bound to the server's origin (its port too).
+        self.allowed_domains = ([urlparse(self.base_url).netloc]
+                                if self.config.allowed_domains is not None else None)
         self.max_steps = self.config.max_steps
 
     @property
@@ -286,6 +288,10 @@ def load_practice_tasks(base_url: str, secrets: Mapping[str, str] | None = None,
     return [PracticeTask(config, base_url, resolved) for config in load_practice_configs(path)]
 
 
-def demo_secrets() -> Secrets:
-    """The practice sites' synthetic credentials, as a vault would serve them."""
-    return Secrets.from_mapping(load_practice_secrets())
+def demo_secrets(base_url: str = "") -> Secrets:
+    """The practice sites' synthetic credentials, as a vault would serve them: bound to the
+    practice server's origin (`base_url`; none given: only where a task names them) and to
+    fields of their kind."""
+    data = json.loads(SECRETS_FILE.read_text(encoding="utf-8"))
+    sites = (origin_of(base_url),) if base_url else ()
+    return Secrets.from_mapping(dict(data["secrets"]), sites, dict(data.get("kinds", {})))

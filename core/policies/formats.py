@@ -1,0 +1,216 @@
+"""How the on-device model reads a step and writes its action: the student's language.
+
+Two formats, chosen by the model's registry entry (`prompt_style`):
+
+- `ReasonFirst` ("full", "compact": the base model and students v1–v4): `REASON: … ACTION:
+  click [12]`, the history before the observation. The reason is decoded before every action.
+- `ActionFirst` ("student"): `ACTION: click 'Sign in' [12]` and nothing else at run time. The
+  element is named by its visible text before its id, so the model's free choice is the name
+  (what the task talks about) and the id only tells apart elements of the same name; the
+  grammar lists exactly the page's elements, `type` only its editable fields and `select` only
+  its drop-downs with their options. In training the target goes on with `\\nREASON: …` (the
+  rationale as an auxiliary task), which decoding never spends time on. The observation comes
+  before the history, so the KV cache keeps the page across steps that do not change it.
+
+Both render the engine's canonical action in the end: the id is authoritative, the name in an
+`ActionFirst` action is only what the model wrote to get there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.actions import (
+    EDITABLE_ROLES,
+    Action,
+    ElementAction,
+    GrammarBounds,
+    action_grammar,
+    grammar_max_chars,
+    parse_action,
+    split_reason_action,
+)
+from core.browser.views import Element, Observation
+from core.errors import ActionParseError
+from core.policies.base import StepContext
+from core.prompts import HISTORY_STEPS, NOTES_SHOWN, prompt_parts, system_prompt
+
+BOUNDS = GrammarBounds(text=60, reason=100, url=100)
+REF_WORDS = 4
+REF_CHARS = 30
+ERROR_CHARS = 80
+
+
+class StepFormat(Protocol):
+    style: str
+    score_marker: str   # the generation's log-probability counts from here
+
+    def system(self) -> str: ...
+
+    def user(self, context: StepContext, max_observation_chars: int | None = None) -> str: ...
+
+    def grammar(self, context: StepContext) -> str: ...
+
+    def max_chars(self, context: StepContext) -> int: ...
+
+    def parse(self, text: str, observation: Observation) -> tuple[str, Action]: ...
+
+
+@dataclass(frozen=True)
+class ReasonFirst:
+    style: str = "compact"
+    score_marker: str = "ACTION: "
+
+    def system(self) -> str:
+        return system_prompt(self.style)
+
+    def user(self, context: StepContext, max_observation_chars: int | None = None) -> str:
+        return prompt_parts(context, max_observation_chars).user_text()
+
+    def grammar(self, context: StepContext, with_reason: bool = True,
+                options: bool = True) -> str:
+        obs = context.observation
+        return action_grammar(obs.ids, obs.select_options if options else None,
+                              with_reason=with_reason, bounds=BOUNDS)
+
+    def max_chars(self, context: StepContext) -> int:
+        obs = context.observation
+        return grammar_max_chars(obs.ids, obs.select_options, bounds=BOUNDS)
+
+    def parse(self, text: str, observation: Observation) -> tuple[str, Action]:
+        reason, action_text = split_reason_action(text)
+        return reason, parse_action(action_text, valid_ids=observation.ids)
+
+
+# --- ActionFirst --------------------------------------------------------------------------------
+
+def ref_name(name: str) -> str:
+    """The few words an action names its element by (the id tells apart the rest)."""
+    return " ".join(name.split()[:REF_WORDS])[:REF_CHARS].strip()
+
+
+def element_ref(element: Element) -> str:
+    return f"{ref_name(element.name)!r} [{element.id}]"
+
+
+def named_text(action: Action, element: Element | None) -> str:
+    """`click [12]` → `click 'Sign in' [12]`; actions without an element are unchanged."""
+    text = action.to_text()
+    if not isinstance(action, ElementAction) or element is None:
+        return text
+    head = f"{action.NAME} [{action.id}]"
+    return f"{action.NAME} {element_ref(element)}" + text[len(head):]
+
+
+# A name as `repr` quotes it, the way observation lines and ActionFirst actions write names.
+QUOTED_NAME = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_NAMED = re.compile(rf"^(?P<verb>click|type|select) (?P<name>{QUOTED_NAME}) (?=\[)")
+
+
+def canonical_text(named: str) -> str:
+    """`click 'Sign in' [12]` → `click [12]`."""
+    return _NAMED.sub(lambda m: m.group("verb") + " ", named.strip(), count=1)
+
+
+def history_line(action: str, error: str = "", no_effect: bool = False) -> str:
+    line = action
+    if error:
+        line += f" (failed: {error[:ERROR_CHARS]})"
+    elif no_effect:
+        line += " (nothing changed)"
+    return line
+
+
+def student_user_prompt(intent: str, observation: str, past: Sequence[str],
+                        notes: Sequence[str] = ()) -> str:
+    """The user turn of the ActionFirst format: what stays the same across steps first."""
+    parts = [f"OBJECTIVE: {intent}", "OBSERVATION:\n" + observation]
+    if notes:
+        parts.append("NOTES:\n" + "\n".join(notes[-NOTES_SHOWN:]))
+    parts.append("PREVIOUS ACTIONS:\n" + ("\n".join(past) if past else "none"))
+    return "\n".join(parts)
+
+
+def student_target(action: str, rationale: str = "") -> str:
+    """What the student is taught to write: the action, then (an auxiliary task) why."""
+    return f"ACTION: {action}" + (f"\nREASON: {rationale.strip()}" if rationale.strip() else "")
+
+
+def _lit(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+@dataclass(frozen=True)
+class ActionFirst:
+    style: str = "student"
+    score_marker: str = "ACTION: "
+
+    def system(self) -> str:
+        return system_prompt(self.style)
+
+    def user(self, context: StepContext, max_observation_chars: int | None = None) -> str:
+        past = [history_line(item.described or item.action.to_text(), item.error,
+                             item.no_effect) for item in context.history[-HISTORY_STEPS:]]
+        return student_user_prompt(context.intent,
+                                   context.observation.text(max_observation_chars), past,
+                                   context.notes)
+
+    def _choices(self, context: StepContext) -> tuple[list[Element], list[Element],
+                                                      list[Element]]:
+        obs = context.observation
+        tried = {item.action.to_text() for item in context.history
+                 if item.no_effect and item.url == obs.url}
+        clicks = [e for e in obs.elements if f"click [{e.id}]" not in tried]
+        fields = [e for e in obs.elements if e.role in EDITABLE_ROLES and not e.options
+                  and e.props.get("disabled") != "true"]
+        menus = [e for e in obs.elements if e.options]
+        return clicks, fields, menus
+
+    def grammar(self, context: StepContext) -> str:
+        clicks, fields, menus = self._choices(context)
+        alts = []
+        rules = []
+        if clicks:
+            alts.append("act-click")
+            rules.append('act-click ::= "click " ( '
+                         + " | ".join(_lit(element_ref(e)) for e in clicks) + " )")
+        if fields:
+            alts.append("act-type")
+            rules.append('act-type ::= "type " ( '
+                         + " | ".join(_lit(element_ref(e)) for e in fields)
+                         + ' ) " [" text "] [" [01] "]"')
+        if menus:
+            alts.append("act-select")
+            pairs = [_lit(element_ref(e) + " ") + " ( "
+                     + " | ".join(_lit(f"[{o}]") for o in e.options) + " )" for e in menus]
+            rules.append('act-select ::= "select " ( ' + " | ".join(pairs) + " )")
+        alts += ["act-scroll", "act-go-back", "act-stop"]
+        rules += ['act-scroll ::= "scroll [" ( "up" | "down" ) "]"',
+                  'act-go-back ::= "go_back"',
+                  'act-stop ::= "stop" ( " [" text "]" )?',
+                  f"text ::= [^\\n\\[\\]]{{0,{BOUNDS.text}}}"]
+        return "\n".join(['root ::= "ACTION: " action', "action ::= " + " | ".join(alts),
+                          *rules]) + "\n"
+
+    def max_chars(self, context: StepContext) -> int:
+        clicks, fields, menus = self._choices(context)
+        longest = max((len(element_ref(e)) for e in (*clicks, *fields, *menus)), default=0)
+        option = max((len(o) for e in menus for o in e.options), default=0)
+        return len("ACTION: ") + max(len("type  [] [1]") + longest + BOUNDS.text,
+                                     len("select  []") + longest + option,
+                                     len("stop []") + BOUNDS.text)
+
+    def parse(self, text: str, observation: Observation) -> tuple[str, Action]:
+        line = text.strip()
+        if not line.startswith("ACTION:"):
+            raise ActionParseError("model output does not start with 'ACTION:'")
+        named = line[len("ACTION:"):].strip().splitlines()[0]
+        return "", parse_action(canonical_text(named), valid_ids=observation.ids)
+
+
+def format_for(style: str) -> ReasonFirst | ActionFirst:
+    return ActionFirst() if style == "student" else ReasonFirst(style)
