@@ -19,7 +19,7 @@ from core.browser.views import Observation
 from core.errors import BrowserError, PolicyError
 from core.policies.base import HistoryItem, StepContext
 from core.policies.formats import named_text
-from core.privacy.secrets import NO_SECRETS, Secrets
+from core.privacy.secrets import LOG_MASK, NO_SECRETS, Secrets
 from core.privacy.task_secrets import lift_task_secrets
 from core.routing.base import Decision, Router
 from core.tasks import Evaluation, Task
@@ -43,6 +43,9 @@ class EpisodeStart:
     router_id: str
     options: EpisodeOptions
     secrets: Secrets   # the episode's: what hooks mask out of what they store or show
+    url: str = ""                    # the start page, opened
+    screenshot: bytes | None = None  # of it, when options.screenshots: shown before step 1
+    budget: int = 0                  # the step budget
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class EpisodeHooks:
     def on_start(self, start: EpisodeStart) -> int | None:
         return None
 
+    def on_decide(self, idx: int, context: StepContext) -> None:
+        """A decision starts (it may take seconds on the device): a front end says so."""
+
     def on_step(self, event: StepEvent) -> None:
         pass
 
@@ -123,12 +129,14 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
     except BrowserError as exc:
         return EpisodeResult(None, task.id, "", "error", None, "", error=str(exc))
     intent, secrets = lift_task_secrets(intent, task.start_url, secrets)
+    LOG_MASK.watch(secrets)
     router.start_episode(secrets)
-    start = EpisodeStart(task, intent, router.id, options, secrets)
+    budget = options.max_steps if options.max_steps is not None else task.max_steps
+    start = EpisodeStart(task, intent, router.id, options, secrets, _url(session),
+                         session.try_screenshot() if options.screenshots else None, budget)
     episode_id = next((i for i in (h.on_start(start) for h in hooks) if i is not None), None)
     result = EpisodeResult(episode_id, task.id, intent, "unknown", None, "")
     progress = _Progress()
-    budget = options.max_steps if options.max_steps is not None else task.max_steps
     try:
         for idx in range(budget):
             if should_stop is not None and should_stop():
@@ -140,6 +148,8 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 result.error = (f"stopped: {progress.history[-1].action} was repeated "
                                 f"{REPEAT_LIMIT} times and the page did not change")
                 break
+            for hook in hooks:
+                hook.on_decide(idx, context)
             t0 = time.perf_counter()
             try:
                 decision = router.decide(context)

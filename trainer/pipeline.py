@@ -11,6 +11,7 @@ from core.models import ModelEntry, Registry, resolve_path
 from core.store.service import TrajectoryStore
 from trainer.dataset import (
     build_examples,
+    build_student_examples,
     data_hash,
     deduplicate,
     load_episodes,
@@ -42,10 +43,13 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             holdout_tasks: set[str], config: TrainConfig, rationale_share: float = 0.5,
             merge: bool = False, registry: Registry | None = None,
             progress: bool = True, continue_training: bool = True,
-            id_copies: int = 0) -> DistillResult:
+            id_copies: int = 0, style: str = "student",
+            intents: dict[str, list[str]] | None = None) -> DistillResult:
     """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
     training continues from them (the cycle's round after round); otherwise a fresh LoRA
-    starts from the adapter's base model. Adapters are never stacked."""
+    starts from the adapter's base model. Adapters are never stacked. `style` is the step
+    format the student learns (core.policies.formats: "student" action-first, or the legacy
+    "compact" reason-first); `intents` other phrasings of tasks' objectives (by task id)."""
     registry = registry or Registry()
     resolved = registry.resolve(base)
     continued_from = None
@@ -61,8 +65,13 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         resolved = registry.resolve(resolved.entry.base)
     episodes = deduplicate(load_episodes(store, jsonl, sources))
     train_eps = split(episodes, eval_seeds, holdout_tasks)
-    examples = build_examples(train_eps, rationale_share=rationale_share, seed=config.seed,
-                              id_copies=id_copies)
+    if style == "student":
+        examples = build_student_examples(train_eps, seed=config.seed, id_copies=id_copies,
+                                          intents=intents)
+    else:
+        examples = build_examples(train_eps, prompt_style=style,
+                                  rationale_share=rationale_share, seed=config.seed,
+                                  id_copies=id_copies)
     workdir = registry.user_dir / "training" / out_name
     workdir.mkdir(parents=True, exist_ok=True)
     write_examples(examples, workdir / "examples.jsonl")
@@ -80,12 +89,12 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "examples": kinds, "sources": sources,
         "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
         "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
-        "id_copies": id_copies, "rationale_share": rationale_share,
+        "id_copies": id_copies, "rationale_share": rationale_share, "style": style,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
     }
     entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance,
-                     peft_dir=result.adapter_dir)
+                     peft_dir=result.adapter_dir, style=style)
     (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
     return DistillResult(entry, gguf, provenance)
 

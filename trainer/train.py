@@ -278,14 +278,15 @@ def export_merged(result: TrainResult, base_hf: Path, out: Path) -> Path:
 
 
 def register(registry: Registry, name: str, base: ResolvedModel, gguf: Path, *, merged: bool,
-             provenance: dict[str, object], peft_dir: Path | None = None) -> ModelEntry:
+             provenance: dict[str, object], peft_dir: Path | None = None,
+             style: str = "student") -> ModelEntry:
     if merged:
         entry = ModelEntry(name=name, kind="distilled", gguf=str(gguf),
-                           prompt_style="compact", provenance=provenance)
+                           prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
     else:
         entry = ModelEntry(name=name, kind="adapter", base=base.entry.name
                            if base.entry.kind != "adapter" else base.entry.base,
                            adapter=str(gguf), peft_dir=str(peft_dir) if peft_dir else "",
-                           prompt_style="compact", provenance=provenance)
+                           prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
     registry.add(entry)
     return entry

@@ -19,7 +19,7 @@ from core.agent import build_router
 from core.browser.session import BrowserConfig, BrowserSession
 from core.errors import ConfigError
 from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
-from core.privacy.secrets import NO_SECRETS, Secrets
+from core.privacy.secrets import KINDS, NO_SECRETS, Secrets
 from core.routing.seats import LargeSeat, OfflineSeat
 from core.store.recorder import StoreRecorder
 from core.tasks import AdHocTask, Task
@@ -68,6 +68,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     use = models_sub.add_parser("use")
     use.add_argument("name")
     models.set_defaults(handler=cmd_models)
+
+    secrets = sub.add_parser("secrets", help="the vault: secrets the agent types for you")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
+    put = secrets_sub.add_parser("set", help="store a secret (the value is read from stdin or "
+                                 "a hidden prompt, never from the command line)")
+    put.add_argument("name", help="written as {{secret:NAME}} in tasks")
+    put.add_argument("--site", action="append", required=True,
+                     help="origin it belongs to, e.g. https://mail.example.com (repeatable)")
+    put.add_argument("--kind", default="password", choices=KINDS,
+                     help="which fields it may be typed into (default: password)")
+    secrets_sub.add_parser("list", help="names, sites and kinds (never values)")
+    remove = secrets_sub.add_parser("delete", help="remove a secret")
+    remove.add_argument("name")
+    secrets.set_defaults(handler=cmd_secrets)
 
     app = sub.add_parser("app", help="open the desktop app")
     add_db_flag(app)
@@ -123,6 +137,11 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        args.task.encode("utf-8")
+    except UnicodeEncodeError as exc:  # bytes the terminal could not decode reach argv so
+        raise ConfigError("the task is not valid UTF-8 text: check the terminal's encoding "
+                          "and type it again") from exc
     task = AdHocTask.create(args.task, args.url, args.allow, args.max_steps)
     return run_task(task, args, vault_secrets())
 
@@ -199,6 +218,40 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print()
     print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
     return 0
+
+
+def cmd_secrets(args: argparse.Namespace) -> int:
+    from core.privacy.vault import SecretVault
+
+    vault = SecretVault()
+    if args.secrets_command == "set":
+        value = read_secret_value(args.name)
+        vault.set(args.name, value, sites=args.site, kind=args.kind)
+        print(f"stored {args.name} ({args.kind}) for {', '.join(args.site)} in "
+              f"{vault.describe()}")
+    elif args.secrets_command == "delete":
+        vault.delete(args.name)
+        print(f"deleted {args.name}")
+    else:
+        entries = vault.entries()
+        for entry in entries:
+            print(f"{entry.name:<24} {entry.kind:<9} {', '.join(entry.sites) or '(no site)'}")
+        print(f"{len(entries)} secret(s) in {vault.describe()}")
+    return 0
+
+
+def read_secret_value(name: str) -> str:
+    """The value from a hidden prompt on a terminal, else from stdin (one line)."""
+    import getpass
+    import sys
+
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value of {name} (not shown): ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise ConfigError(f"no value given for {name}")
+    return value
 
 
 def cmd_models(args: argparse.Namespace) -> int:

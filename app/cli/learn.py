@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -59,8 +60,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="episode sources to learn from")
     train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
     train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
+    train.add_argument("--style", default="student", choices=["student", "compact"],
+                       help="the step format the student learns: student (action-first, the "
+                            "element named) or compact (v1-v4's reason-first)")
+    train.add_argument("--intents", type=Path, default=None,
+                       help="JSON {task id: [other phrasings]} for renumbered copies")
     train.add_argument("--rationale-share", type=float, default=0.5,
-                       help="share of steps that also get a rationale-prediction example")
+                       help="compact style: share of steps with a rationale example")
     train.add_argument("--id-copies", type=int, default=0,
                        help="extra copies of each action example with the page's ids renumbered")
     train.add_argument("--epochs", type=float, default=2.0)
@@ -244,7 +250,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                      jsonl=args.jsonl, base=args.base, sources=sources,
                      eval_seeds=int_set(args.eval_seeds), holdout_tasks=holdout,
                      config=config, rationale_share=args.rationale_share, merge=args.merge,
-                     id_copies=args.id_copies)
+                     id_copies=args.id_copies, style=args.style,
+                     intents=json.loads(args.intents.read_text(encoding="utf-8"))
+                     if args.intents else None)
     p = result.provenance
     print(f"{p['episodes']} episodes -> examples {p['examples']}; data hash {p['data_hash']}")
     print(f"trained {p['steps']} steps in {p['train_s']} s ({p['train_tokens_per_s']} tokens/s),"

@@ -10,6 +10,7 @@ import sys
 
 from app.cli import commands, learn
 from core.errors import SymbioteError
+from core.privacy.secrets import install_log_mask
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_mask()  # no secret value reaches the terminal through a log line
     try:
         return int(args.handler(args))
     except SymbioteError as exc:

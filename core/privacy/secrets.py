@@ -209,3 +209,40 @@ class Secrets:
 
 
 NO_SECRETS = Secrets()
+
+
+class LogMask(logging.Filter):
+    """Masks the secrets of the episodes this process runs out of every log record. Front
+    ends put it on their log handlers (`install_log_mask`); the loop registers each episode's
+    secrets (`watch`) once it knows them, the task's own included."""
+
+    RECENT = 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._watched: list[Secrets] = []
+
+    def watch(self, secrets: Secrets) -> None:
+        if secrets is not NO_SECRETS:
+            self._watched = [*self._watched[-(self.RECENT - 1):], secrets]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._watched:
+            return True
+        message = record.getMessage()
+        masked = message
+        for secrets in self._watched:
+            masked = secrets.mask(masked)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+LOG_MASK = LogMask()
+
+
+def install_log_mask(logger: logging.Logger | None = None) -> None:
+    """Put the mask on every handler of `logger` (default: the root logger)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if LOG_MASK not in handler.filters:
+            handler.addFilter(LOG_MASK)

@@ -11,8 +11,9 @@ Backends (pick with `backend=` or SYMBIOTE_KEYRING=system|plaintext|auto; defaul
   backup of them can read the secrets. It is the fallback for headless machines and tests.
 - "auto": system when one is usable, else plaintext with one logged warning.
 
-Keyrings cannot list their entries, so secret *names* (never values) are kept in a small JSON
-index next to the data. Values are never logged.
+Keyrings cannot list their entries, so each secret's *name*, sites and kind (never its value)
+are kept in a small JSON index next to the data. A secret is typed only on a page of its sites
+and into a field of its kind (core.privacy.secrets). Values are never logged.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
 import keyring
 import keyring.backend
@@ -31,7 +35,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from core.errors import SecretMissing, VaultError
 from core.paths import user_data_dir
-from core.privacy.secrets import Secret, Secrets
+from core.privacy.secrets import KINDS, Secret, SecretKind, Secrets, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,22 @@ def plaintext_keyring(path: Path) -> PlaintextKeyring:
     return backend
 
 
+@dataclass(frozen=True)
+class VaultEntry:
+    name: str
+    sites: tuple[str, ...] = ()
+    kind: SecretKind = "password"
+
+
+def check_site(site: str) -> str:
+    """An origin (scheme://host[:port]) a secret belongs to; VaultError for anything else."""
+    origin = origin_of(site.strip())
+    if not origin or urlparse(site.strip()).scheme not in ("http", "https"):
+        raise VaultError(f"{site!r} is not a site: give an origin such as "
+                         "https://mail.example.com or http://127.0.0.1:8800")
+    return site.strip().rstrip("/")
+
+
 class SecretVault:
     def __init__(self, backend: Backend | None = None, *, data_dir: Path | None = None) -> None:
         data_dir = data_dir if data_dir is not None else user_data_dir()
@@ -81,6 +101,7 @@ class SecretVault:
                             "in %s", data_dir / "vault_plaintext.cfg")
             self._keyring = plaintext_keyring(data_dir / "vault_plaintext.cfg")
             self.backend = "plaintext"
+        self._file = data_dir / "vault_plaintext.cfg"
         self._cache: dict[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -88,17 +109,30 @@ class SecretVault:
 
     # --- the API ------------------------------------------------------------------------------
 
-    def set(self, name: str, value: str) -> None:
+    def describe(self) -> str:
+        """Where the values really are, in words for the user."""
+        if self.backend == "system":
+            return f"the system keyring ({type(self._keyring).__name__})"
+        return (f"an UNENCRYPTED file, {self._file}: anyone who can read your files can read "
+                "the secrets")
+
+    def set(self, name: str, value: str, *, sites: Iterable[str] = (),
+            kind: SecretKind = "password") -> None:
         if not NAME.match(name):
             raise VaultError(f"secret name {name!r} must be 1-64 letters, digits, '_', '.' or "
                              "'-' (it is written as {{secret:NAME}})")
         if not value:
             raise VaultError(f"secret {name!r} needs a non-empty value")
+        if kind not in KINDS:
+            raise VaultError(f"unknown secret kind {kind!r}; choose one of {', '.join(KINDS)}")
+        origins = tuple(check_site(site) for site in sites)
         self._keyring.set_password(SERVICE, name, value)
-        self._write_index(sorted(set(self.names()) | {name}))
+        entries = {e.name: e for e in self.entries()}
+        entries[name] = VaultEntry(name, origins, kind)
+        self._write_index(list(entries.values()))
         if self._cache is not None:
             self._cache[name] = value
-        log.info("vault: stored secret %r", name)
+        log.info("vault: stored secret %r for %s", name, ", ".join(origins) or "no site")
 
     def get(self, name: str) -> str:
         if self._cache is not None and name in self._cache:
@@ -106,19 +140,23 @@ class SecretVault:
         value = self._keyring.get_password(SERVICE, name)
         if value is None:
             raise SecretMissing(f"no secret named {name!r} in the vault: add it first "
-                           f"(names: {', '.join(self.names()) or 'none'})")
+                                f"(names: {', '.join(self.names()) or 'none'})")
         return value
 
     def delete(self, name: str) -> None:
+        if name not in self.names():
+            raise SecretMissing(f"no secret named {name!r} in the vault "
+                                f"(names: {', '.join(self.names()) or 'none'})")
         try:
             self._keyring.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:
             log.info("vault: secret %r was not in the keyring", name)
-        self._write_index([n for n in self.names() if n != name])
+        self._write_index([e for e in self.entries() if e.name != name])
         if self._cache is not None:
             self._cache.pop(name, None)
 
-    def names(self) -> list[str]:
+    def entries(self) -> list[VaultEntry]:
+        """Names, sites and kinds, sorted by name: never a value."""
         if not self.index_path.exists():
             return []
         try:
@@ -126,7 +164,20 @@ class SecretVault:
         except (OSError, json.JSONDecodeError) as exc:
             raise VaultError(f"the vault index {self.index_path} is unreadable ({exc}); "
                              "delete it and add the secrets again") from exc
-        return sorted(n for n in data.get("names", []) if isinstance(n, str) and NAME.match(n))
+        raw = data.get("entries")
+        if raw is None:  # the first index format: names only
+            raw = {n: {} for n in data.get("names", []) if isinstance(n, str)}
+        entries = []
+        for name, meta in raw.items():
+            if not (isinstance(name, str) and NAME.match(name) and isinstance(meta, dict)):
+                continue
+            kind = meta.get("kind", "password")
+            entries.append(VaultEntry(name, tuple(str(s) for s in meta.get("sites", [])),
+                                      kind if kind in KINDS else "password"))
+        return sorted(entries, key=lambda e: e.name)
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.entries()]
 
     def items(self) -> list[tuple[str, str]]:
         """(name, value) pairs, read once from the keyring and then kept in memory."""
@@ -144,14 +195,21 @@ class SecretVault:
         return [value for _, value in self.items()]
 
     def as_secrets(self) -> Secrets:
-        """The vault as an episode's secrets (read when used, so a change shows at once)."""
-        return Secrets(lambda: [Secret(name, value) for name, value in self.items()])
+        """The vault as an episode's secrets, with their sites and kinds (read when used, so
+        a change shows at once)."""
+        def items() -> list[Secret]:
+            values = dict(self.items())
+            return [Secret(e.name, values[e.name], e.sites, e.kind) for e in self.entries()
+                    if e.name in values]
+        return Secrets(items)
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _write_index(self, names: list[str]) -> None:
+    def _write_index(self, entries: list[VaultEntry]) -> None:
         self.index_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.index_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"names": names}, indent=1), encoding="utf-8")
+        data = {"version": 2, "entries": {e.name: {"sites": list(e.sites), "kind": e.kind}
+                                          for e in sorted(entries, key=lambda e: e.name)}}
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         tmp.chmod(0o600)
         os.replace(tmp, self.index_path)
