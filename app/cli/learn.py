@@ -17,11 +17,15 @@ from core.routing.seats import OfflineSeat
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    bench = sub.add_parser("bench", help="score a policy/mode on MiniWoB++ or practice tasks")
-    bench.add_argument("suite", choices=["miniwob", "practice", "compare"])
+    bench = sub.add_parser("bench", help="score a policy/mode on MiniWoB++, the practice sites "
+                           "or the synthetic web")
+    bench.add_argument("suite", choices=["miniwob", "practice", "synthetic", "compare"])
     bench.add_argument("files", nargs="*", type=Path, help="compare: two or more results files")
     bench.add_argument("--tasks", default=None,
-                       help="a,b,c or @file (one name per line); default: the dev tasks")
+                       help="a,b,c or @file (one name per line); default: the dev tasks "
+                            "(miniwob), every task (practice), the split's families (synthetic)")
+    bench.add_argument("--split", default="heldout", choices=["train", "heldout"],
+                       help="synthetic: which families (default: the held-out ones)")
     bench.add_argument("--episodes", type=int, default=1, help="episodes (seeds) per task")
     bench.add_argument("--seed", type=int, default=1000, help="first seed")
     bench.add_argument("--out", type=Path, default=Path("results.json"))
@@ -111,13 +115,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     router = build_router(agent_config(args), store=store, large_seat=seat)
     seeds = list(range(args.seed, args.seed + args.episodes))
     with SiteServer() as server:
-        jobs, names = bench_jobs(args.suite, args.tasks, server.base_url, seeds)
+        jobs, names = bench_jobs(args.suite, args.tasks, server.base_url, seeds, args.split)
         meta = {"suite": args.suite, "tasks": names, "seeds": seeds, "small": args.small,
                 "large": args.large, "grounding": args.grounding}
         bar = tqdm(total=len(jobs), unit="ep", desc=f"bench {args.suite}")
 
         def progress(summary) -> None:  # type: ignore[no-untyped-def]
-            bar.set_postfix_str(f"{summary.task.split('/')[-1]}:{summary.outcome}")
+            bar.set_postfix_str(f"{summary.task.split('/', 1)[-1]}:{summary.outcome}")
             bar.update(1)
 
         try:
@@ -131,8 +135,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
           f"step latency p50 {results['step_latency_ms']['p50']} ms; "  # type: ignore[index]
           f"results in {args.out}")
     if args.mode == "local":
-        record_small_eval(args.small, results, suite=args.suite,
-                          tasks=args.tasks or ("dev" if args.suite == "miniwob" else "all"),
+        default = {"miniwob": "dev", "synthetic": args.split}.get(args.suite, "all")
+        record_small_eval(args.small, results, suite=args.suite, tasks=args.tasks or default,
                           seeds=seeds, out=args.out)
     if args.report:
         write_report([(args.out, results)], args.report)
@@ -157,8 +161,22 @@ def router_stats(router: Router) -> dict[str, object]:
     return {"router_stats": stats}
 
 
-def bench_jobs(suite: str, tasks: str | None, base_url: str, seeds: list[int]):  # type: ignore[no-untyped-def]
+def bench_jobs(suite: str, tasks: str | None, base_url: str, seeds: list[int],  # type: ignore[no-untyped-def]
+               split: str = "heldout"):
     from trainer.bench.runner import Job
+
+    if suite == "synthetic":
+        from trainer.suites.synthetic.site import families
+        from trainer.suites.synthetic.task import load_tasks
+
+        chosen = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else families(
+            split)  # type: ignore[arg-type]
+        unknown = [f for f in chosen if f not in families()]
+        if unknown:
+            raise ConfigError(f"unknown synthetic families: {', '.join(unknown)}; known: "
+                              f"{', '.join(families())}")
+        synthetic = load_tasks(base_url, chosen, seeds)
+        return [Job(t, t.spec.seed, t.secrets) for t in synthetic], chosen
 
     if suite == "miniwob":
         from trainer.suites.miniwob.tasks import MiniWoBTask, dev_task_names, load_task_list

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from trainer.suites.miniwob.solvers import SOLVERS as MINIWOB_SOLVERS
 from trainer.suites.practice.solvers import SOLVERS as PRACTICE_SOLVERS
+from trainer.suites.synthetic.solver import solve as solve_synthetic
 from trainer.teacher import TeacherPolicy
 
 
 def reference_teacher() -> TeacherPolicy:
-    """The teacher with every suite's reference solvers."""
-    return TeacherPolicy({**MINIWOB_SOLVERS, **PRACTICE_SOLVERS})
+    """The teacher with every suite's reference solvers; the synthetic web's one solver
+    regenerates each task from its id (`synthetic/<family>/<seed>`)."""
+    return TeacherPolicy({**MINIWOB_SOLVERS, **PRACTICE_SOLVERS},
+                         families={"synthetic/": solve_synthetic})

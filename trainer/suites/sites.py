@@ -1,8 +1,10 @@
-"""A local web server for the practice sites (resources/sites/) and MiniWoB++'s task pages.
+"""A local web server for the practice sites (resources/sites/), MiniWoB++'s task pages and
+the synthetic web.
 
 Served over http on 127.0.0.1 (MiniWoB's flight tasks need http, not file://):
-  /            -> resources/sites/      (practice web apps)
-  /miniwob/... -> the miniwob package's html/ folder (tasks at /miniwob/miniwob/NAME.html)
+  /              -> resources/sites/      (practice web apps)
+  /miniwob/...   -> the miniwob package's html/ folder (tasks at /miniwob/miniwob/NAME.html)
+  /synthetic/... -> pages generated on request from the path (trainer.suites.synthetic)
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import http.server
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from core.paths import RESOURCES
+from trainer.suites.synthetic.site import render
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,20 @@ def miniwob_html_dir() -> Path:
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     sites_dir: Path = RESOURCES / "sites"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        # The synthetic web has no files: its pages are generated from the path.
+        parts = urlsplit(self.path)
+        served = render(parts.path, dict(parse_qsl(parts.query)))
+        if served is None:
+            super().do_GET()
+            return
+        status, content_type, body = served
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def translate_path(self, path: str) -> str:
         clean = path.split("?", 1)[0].split("#", 1)[0]

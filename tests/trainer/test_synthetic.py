@@ -1,0 +1,268 @@
+"""The synthetic web (trainer.suites.synthetic): deterministic, varied, split cleanly into
+train and held-out families, and every family solved by the generic teacher through the real
+agent loop in real Chromium — with an evaluator that fails wrong values and wrong answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import pytest
+
+from core.actions import ElementAction, Stop
+from core.browser.session import BrowserSession
+from core.loop import EpisodeResult, run_episode
+from core.policies.base import StepContext
+from core.routing.base import SingleSeatRouter
+from trainer.suites.practice.tasks import clean_answer as practice_clean
+from trainer.suites.practice.tasks import fuzzy_match as practice_fuzzy
+from trainer.suites.sites import SiteServer
+from trainer.suites.synthetic import site as synthetic
+from trainer.suites.synthetic.families import FAMILIES
+from trainer.suites.synthetic.solver import solve, solve_spec
+from trainer.suites.synthetic.spec import (
+    AnswerCheck,
+    FieldCheck,
+    LogCheck,
+    StateCheck,
+    TaskSpec,
+    UrlCheck,
+    clean_answer,
+    fuzzy_match,
+)
+from trainer.suites.synthetic.task import SyntheticTask
+from trainer.suites.synthetic.variety import measure
+from trainer.suites.synthetic.vocab import VOCAB
+from trainer.teacher import TeacherPolicy
+
+ALL = synthetic.families()
+EPISODE_SEEDS = (1, 2)
+
+
+def _run(spec: TaskSpec, server: SiteServer, session: BrowserSession,
+         solver: Callable[[StepContext], list[tuple[str, str]]] = solve
+         ) -> tuple[EpisodeResult, SyntheticTask]:
+    task = SyntheticTask(spec, server.base_url)
+    policy = TeacherPolicy({}, families={"synthetic/": solver})
+    result = run_episode(task, session, SingleSeatRouter(policy), secrets=task.secrets)
+    return result, task
+
+
+# --- generation, without a browser ---------------------------------------------------------
+
+def test_the_split() -> None:
+    train, heldout = synthetic.families("train"), synthetic.families("heldout")
+    assert len(train) >= 10 and len(heldout) >= 4
+    assert not set(train) & set(heldout)
+    assert set(train) | set(heldout) == set(ALL)
+    for family in heldout:
+        assert family not in train
+        assert synthetic.spec(family, 0).split == "heldout"
+    for concept, train_words in VOCAB["train"].items():
+        assert not set(train_words) & set(VOCAB["heldout"][concept]), concept
+
+
+def test_heldout_targets_are_never_named_like_training_ones() -> None:
+    """No (role, name) a held-out plan acts on is ever acted on in a training plan."""
+    def targets(split: str) -> set[tuple[str, str]]:
+        return {(s.target.role, s.target.name) for f in synthetic.families(split)  # type: ignore[arg-type]
+                for seed in range(100) for s in synthetic.spec(f, seed).plan if s.target}
+    assert not targets("train") & targets("heldout")
+
+
+@pytest.mark.parametrize("family", ALL)
+def test_determinism(family: str) -> None:
+    for seed in (0, 7, 123):
+        cached = synthetic.spec(family, seed)
+        fresh = FAMILIES[family].build(seed)
+        assert fresh.spec == cached and fresh.spec.intent == cached.intent
+        for name, page in fresh.pages.items():
+            first = synthetic.render(f"{cached.root}{name}", {})
+            assert first is not None and first[2] == page({}).html().encode("utf-8")
+    assert synthetic.spec(family, 1) != synthetic.spec(family, 2)
+
+
+@pytest.mark.parametrize("family", ALL)
+def test_variety(family: str) -> None:
+    v = measure(family, range(200))
+    assert v.intents >= 90, v
+    assert v.phrasings >= 3, v
+    assert v.structures >= 100, v
+    assert len(v.mechanisms) == 5, v          # for, wrap, placeholder, aria, labelledby
+    assert v.variants >= 2 or v.flows >= 2, v
+
+
+@pytest.mark.parametrize("family", ALL)
+def test_spec_shape(family: str) -> None:
+    for seed in range(40):
+        spec = synthetic.spec(family, seed)
+        assert spec.task_id == f"synthetic/{family}/{seed}"
+        assert spec.start_path == f"/synthetic/{family}/{seed}/index.html"
+        assert spec.max_steps == max(5, 2 * len(spec.plan))
+        assert spec.plan[-1].kind == "stop" and spec.plan[0].page == "index.html"
+        assert synthetic.spec_for(spec.task_id) is spec
+        pages = [s.page for s in spec.plan]
+        runs = [p for i, p in enumerate(pages) if i == 0 or pages[i - 1] != p]
+        assert len(runs) == len(set(runs)), f"{spec.task_id}: a page is left and revisited"
+        for step in spec.plan:
+            assert step.rationale and (step.target is None) == (step.kind == "stop")
+            if step.target is not None:
+                assert f"'{step.target.name}'" in step.rationale, step
+        for name, value in spec.secrets.items():
+            assert "{{secret:" + name + "}}" in spec.intent
+            if len(value) < 6:
+                continue  # a 3-digit CVC may match a house number by chance: no leak
+            assert value not in spec.intent
+            for page in synthetic.site(family, seed).pages.values():
+                assert value not in page({}).html()
+
+
+def test_render_serves_only_its_paths() -> None:
+    assert synthetic.render("/webmail/index.html", {}) is None
+    status, ctype, body = synthetic.render("/synthetic/signin/5/index.html", {})  # type: ignore[misc]
+    assert status == 200 and ctype.startswith("text/html") and b"<form" in body
+    assert synthetic.render("/synthetic/nosuch/5/index.html", {})[0] == 404  # type: ignore[index]
+    assert synthetic.render("/synthetic/signin/5/about.html", {})[0] == 200  # type: ignore[index]
+    assert synthetic.render("/synthetic/signin/5/../x", {})[0] == 404  # type: ignore[index]
+    assert synthetic.render("/synthetic/signin/abc/index.html", {})[0] == 404  # type: ignore[index]
+
+
+def test_pages_are_fast() -> None:
+    synthetic.site.cache_clear()
+    started, count = time.perf_counter(), 0
+    for family in ALL:
+        for seed in range(300, 310):
+            for name in synthetic.site(family, seed).pages:
+                synthetic.render(f"/synthetic/{family}/{seed}/{name}", {})
+                count += 1
+    assert (time.perf_counter() - started) / count < 0.005
+
+
+def test_normalization_agrees_with_the_practice_evaluator() -> None:
+    for ref, answer in (("$1,204.50", "1204.50"), ("March 3, 2026", "march 3 2026."),
+                        ("9:00–17:00", "9:00 – 17:00"), ("32.00", "132.00"), ("Shipped", "ship")):
+        assert fuzzy_match(ref, answer) == practice_fuzzy(ref, answer)
+        assert clean_answer(answer) == practice_clean(answer)
+
+
+# --- the teacher through the real loop, in real Chromium -----------------------------------
+
+def _mutations(spec: TaskSpec, state: dict[str, object], answer: str,
+               url: str) -> list[tuple[dict[str, object], str, str]]:
+    """Wrong versions of a successful ending, one per kind of check the task has."""
+    out = []
+    for check in spec.checks:
+        if isinstance(check, FieldCheck):
+            forms = {k: dict(v) for k, v in state["forms"].items()}  # type: ignore[union-attr]
+            old = forms[check.form][check.field]
+            forms[check.form][check.field] = (not old) if isinstance(old, bool) else f"{old}x"
+            out.append(({**state, "forms": forms}, answer, url))
+        elif isinstance(check, LogCheck):
+            out.append(({**state, "log": [*check.expected, "delete:99"]}, answer, url))
+        elif isinstance(check, StateCheck):
+            out.append(({**state, check.key: "somethingelse"}, answer, url))
+        elif isinstance(check, UrlCheck):
+            out.append((state, answer, url.split("/synthetic/")[0] + spec.root + "other.html"))
+        elif isinstance(check, AnswerCheck):
+            out.append((state, "I could not find it", url))
+    return out
+
+
+@pytest.mark.parametrize("family", ALL)
+@pytest.mark.parametrize("seed", EPISODE_SEEDS)
+def test_teacher_solves(family: str, seed: int, server: SiteServer,
+                        session: BrowserSession) -> None:
+    spec = synthetic.spec(family, seed)
+    result, task = _run(spec, server, session)
+    actions = [str(step.decision.action) for step in result.steps]
+    assert result.outcome == "success", (spec.intent, actions, task.last_failures)
+    assert len(result.steps) <= spec.max_steps
+    # On a clean run the teacher does exactly the plan, and each planned target is the element
+    # the observation shows under that role, name and position.
+    assert len(result.steps) == len(spec.plan), actions
+    for step, planned in zip(result.steps, spec.plan, strict=True):
+        action = step.decision.action
+        assert action.NAME == planned.kind, (action, planned)
+        if planned.target is None:
+            assert isinstance(action, Stop) and action.answer == planned.text
+            continue
+        assert isinstance(action, ElementAction)
+        element = step.observation.element(action.id)
+        assert element is not None
+        same = [e for e in step.observation.elements
+                if e.role == element.role and e.name == element.name]
+        assert (element.role, element.name, same.index(element)) == (
+            planned.target.role, planned.target.name, planned.target.nth), planned
+    final = result.steps[-1].observation
+    if result.answer:  # the answer is read from the page, not only known from the spec
+        assert result.answer in final.text(), final.text()
+    state, url = task.read_state(session), final.url
+    assert spec.evaluate(state, result.answer, url) == []
+    mutations = _mutations(spec, state, result.answer, url)
+    assert mutations, "the evaluator must be able to fail"
+    for wrong_state, wrong_answer, wrong_url in mutations:
+        assert spec.evaluate(wrong_state, wrong_answer, wrong_url), (wrong_answer, wrong_url)
+
+
+def _with_plan(spec: TaskSpec, change: Callable[[int, object], object]) -> TaskSpec:
+    return dataclasses.replace(spec, plan=tuple(change(i, s) for i, s in enumerate(spec.plan)))  # type: ignore[misc]
+
+
+def test_a_wrong_value_fails(server: SiteServer, session: BrowserSession) -> None:
+    spec = synthetic.spec("signin", 3)
+    first_type = next(i for i, s in enumerate(spec.plan) if s.kind == "type"
+                      and "{{secret:" not in s.text)
+    wrong = _with_plan(spec, lambda i, s: dataclasses.replace(s, text=s.text + "x")  # type: ignore[arg-type]
+                       if i == first_type else s)
+    result, task = _run(spec, server, session, lambda ctx: solve_spec(wrong, ctx))
+    assert result.outcome == "failure"
+    assert any("signin.login" in f for f in task.last_failures), task.last_failures
+
+
+def test_a_wrong_answer_fails(server: SiteServer, session: BrowserSession) -> None:
+    spec = synthetic.spec("lookup", 4)
+    wrong = _with_plan(spec, lambda i, s: dataclasses.replace(s, text="$0.00")  # type: ignore[arg-type]
+                       if s.kind == "stop" else s)  # type: ignore[attr-defined]
+    result, task = _run(spec, server, session, lambda ctx: solve_spec(wrong, ctx))
+    assert result.outcome == "failure" and result.answer == "$0.00"
+
+
+def test_a_wrong_toggle_fails(server: SiteServer, session: BrowserSession) -> None:
+    spec = synthetic.spec("settings", 3)
+    flip = next(i for i, s in enumerate(spec.plan) if s.checked is not None)
+    wrong = _with_plan(spec, lambda i, s: dataclasses.replace(s, checked=not s.checked)  # type: ignore[arg-type, attr-defined]
+                       if i == flip else s)
+    result, task = _run(spec, server, session, lambda ctx: solve_spec(wrong, ctx))
+    assert result.outcome == "failure", task.last_failures
+
+
+@pytest.mark.parametrize("family", ["signin", "checkout", "settings", "menu"])
+def test_the_teacher_recovers_from_a_detour(family: str, server: SiteServer,
+                                            session: BrowserSession) -> None:
+    """A first move off the plan (a footer link to another page, or a wrong value typed):
+    the teacher re-plans from the observation and still succeeds."""
+    spec = synthetic.spec(family, 5)
+
+    def detour(ctx: StepContext) -> list[tuple[str, str]]:
+        if ctx.step == 0:
+            for element in ctx.observation.elements:
+                if element.role == "textbox" and family in ("signin", "settings"):
+                    return [(f"type [{element.id}] [oops] [0]", "A wrong value.")]
+            links = [e for e in ctx.observation.elements if e.role == "link"]
+            return [(f"click [{links[-1].id}]", "A footer link, off the plan.")]
+        return solve(ctx)
+
+    spec = dataclasses.replace(spec, max_steps=spec.max_steps + 4)
+    result, task = _run(spec, server, session, detour)
+    actions = [str(step.decision.action) for step in result.steps]
+    assert result.outcome == "success", (actions, task.last_failures)
+
+
+def test_reset_starts_clean(server: SiteServer, session: BrowserSession) -> None:
+    spec = synthetic.spec("contact", 1)
+    result, task = _run(spec, server, session)
+    assert result.outcome == "success"
+    assert task.read_state(session).get("forms")
+    task.setup(session)
+    assert task.read_state(session) == {}
