@@ -56,7 +56,19 @@
     }
     const parentLabel = el.closest("label");
     if (parentLabel && parentLabel.innerText.trim()) return parentLabel.innerText;
-    return el.getAttribute("placeholder") || el.getAttribute("title") || el.getAttribute("name") || "";
+    return el.getAttribute("placeholder") || el.getAttribute("title") || el.getAttribute("name") ||
+      nearbyText(el);
+  };
+  // A field with no label of any kind, written the way many pages write one: a short text
+  // right before it ("<div>Username</div><input>"). A person reads that text as its label.
+  const nearbyText = (el) => {
+    if (el.type === "checkbox" || el.type === "radio" || el.tagName === "BUTTON") return "";
+    let prev = el.previousSibling;
+    while (prev && prev.nodeType === Node.TEXT_NODE && !prev.textContent.trim()) prev = prev.previousSibling;
+    if (prev && prev.nodeType === Node.ELEMENT_NODE && prev.matches("input, select, textarea, button")) return "";
+    const text = prev ? (prev.nodeType === Node.TEXT_NODE ? prev.textContent : (prev.querySelector && prev.querySelector("input, select, textarea, button") ? "" : prev.innerText)) : "";
+    const clean = (text || "").replace(/\s+/g, " ").trim().replace(/[:*]$/, "").trim();
+    return clean.length > 0 && clean.length <= 40 && clean.split(" ").length <= 5 ? clean : "";
   };
   const inputRole = (type) => ({
     checkbox: "checkbox", radio: "radio", button: "button", submit: "button", reset: "button",

@@ -1,0 +1,52 @@
+"""The one agent loop on a real page: its phases, what hooks see, and the guard against an
+action repeated on a page it does not change."""
+
+from __future__ import annotations
+
+from core.browser.session import BrowserSession
+from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
+from core.routing.base import SingleSeatRouter
+from core.tasks import AdHocTask
+from tests.support.scripted import ScriptedPolicy, element_id
+
+
+class Watch(EpisodeHooks):
+    def __init__(self) -> None:
+        self.start: EpisodeStart | None = None
+        self.decides: list[int] = []
+        self.steps: list[StepEvent] = []
+
+    def on_start(self, start: EpisodeStart) -> None:
+        self.start = start
+
+    def on_decide(self, idx: int, context: object) -> None:
+        self.decides.append(idx)
+
+    def on_step(self, event: StepEvent) -> None:
+        self.steps.append(event)
+
+
+def test_an_action_repeated_on_an_unchanged_page_stops_the_episode(
+        session: BrowserSession, pages_url: str) -> None:
+    heading = ScriptedPolicy([lambda ctx: f"click [{element_id(ctx, 'heading', 'Sign in')}]"])
+    watch = Watch()
+    task = AdHocTask.create("Sign in.", pages_url + "form.html", max_steps=10)
+    result = run_episode(task, session, SingleSeatRouter(heading), hooks=[watch],
+                         options=EpisodeOptions(screenshots=True))
+    assert len(result.steps) == 3 and "repeated 3 times" in result.error
+    history = watch.steps[-1].context.history
+    assert [h.no_effect for h in history] == [True, True]  # known once the next page is seen
+    assert history[0].described.startswith("click 'Sign in' [")
+    assert watch.start is not None and watch.start.screenshot  # the start page, before step 1
+    assert watch.start.budget == 10 and watch.decides == [0, 1, 2]
+    assert all(e.url_after.endswith("form.html") and e.screenshot for e in watch.steps)
+
+
+def test_actions_that_change_the_page_are_not_a_repeat(session: BrowserSession,
+                                                       pages_url: str) -> None:
+    def type_next(ctx) -> str:  # type: ignore[no-untyped-def]
+        return f"type [{element_id(ctx, 'textbox', 'Username')}] [user{ctx.step}] [0]"
+
+    task = AdHocTask.create("Type.", pages_url + "form.html", max_steps=4)
+    result = run_episode(task, session, SingleSeatRouter(ScriptedPolicy([type_next])))
+    assert len(result.steps) == 4 and result.error == ""
