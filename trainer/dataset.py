@@ -20,7 +20,6 @@ import json
 import logging
 import random
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from core.policies.formats import (
     student_user_prompt,
 )
 from core.privacy.secrets import NO_SECRETS, placeholder
-from core.privacy.task_secrets import find_task_secrets, lift_task_secrets
+from core.privacy.task_secrets import lift_task_secrets
 from core.prompts import (
     HISTORY_STEPS,
     assistant_target,
@@ -229,17 +228,22 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
 
 
 def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_copies: int = 0,
-                           intents: Mapping[str, list[str]] | None = None) -> list[Example]:
-    """Action-first examples: every successful step, plus `id_copies` renumbered copies.
+                           intents: Mapping[str, list[str]] | None = None,
+                           copies: Mapping[str, int] | None = None) -> list[Example]:
+    """Action-first examples: every successful step, plus `id_copies` renumbered copies
+    (`copies` overrides that number by task-id prefix, e.g. {"practice/": 5}: a suite with
+    few episodes is seen more often, each copy renumbered and, with `intents`, rephrased).
     `intents` gives other phrasings of a task's objective (by task id): each copy of an
     episode then reads one of them, so the student learns the task, not one sentence.
-    An example whose prompt still holds a credential is dropped and counted."""
+    Vault values never reach here (the store masks them) and task credentials are lifted
+    to placeholders (`student_steps`); a page may still show a code the task needs typed."""
     rng = random.Random(seed)
     system = system_prompt("student")
     examples: list[Example] = []
-    dropped: Counter[str] = Counter()
     for episode in episodes:
-        variants = [None] + [id_mapping(episode, rng) for _ in range(id_copies)]
+        n = next((c for prefix, c in (copies or {}).items()
+                  if episode.task_id.startswith(prefix)), id_copies)
+        variants = [None] + [id_mapping(episode, rng) for _ in range(n)]
         phrasings = list((intents or {}).get(episode.task_id, []))
         for copy, mapping in enumerate(variants):
             shown = episode
@@ -250,17 +254,8 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
             except (ActionParseError, ValueError) as exc:
                 log.warning("episode %s skipped: %s", episode.id, exc)
                 break
-            for step in steps:
-                if step is None:
-                    continue
-                if find_task_secrets(step.user):
-                    dropped[episode.task_id] += 1
-                    continue
-                examples.append(Example(chatml(system, step.user), step.target, "action",
-                                        episode.task_id, episode.seed))
-    if dropped:
-        log.warning("%d examples dropped: a credential is still in the prompt (%s)",
-                    sum(dropped.values()), ", ".join(f"{t} {n}" for t, n in dropped.items()))
+            examples += [Example(chatml(system, step.user), step.target, "action",
+                                 episode.task_id, episode.seed) for step in steps if step]
     if not examples:
         raise DatasetError("no training examples: the data holds no successful episode "
                            "from the selected sources")

@@ -44,7 +44,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             merge: bool = False, registry: Registry | None = None,
             progress: bool = True, continue_training: bool = True,
             id_copies: int = 0, style: str = "student",
-            intents: dict[str, list[str]] | None = None) -> DistillResult:
+            intents: dict[str, list[str]] | None = None,
+            copies: dict[str, int] | None = None) -> DistillResult:
     """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
     training continues from them (the cycle's round after round); otherwise a fresh LoRA
     starts from the adapter's base model. Adapters are never stacked. `style` is the step
@@ -67,7 +68,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     train_eps = split(episodes, eval_seeds, holdout_tasks)
     if style == "student":
         examples = build_student_examples(train_eps, seed=config.seed, id_copies=id_copies,
-                                          intents=intents)
+                                          intents=intents, copies=copies)
     else:
         examples = build_examples(train_eps, prompt_style=style,
                                   rationale_share=rationale_share, seed=config.seed,
@@ -89,7 +90,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "examples": kinds, "sources": sources,
         "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
         "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
-        "id_copies": id_copies, "rationale_share": rationale_share, "style": style,
+        "id_copies": id_copies, "copies": copies or {}, "rationale_share": rationale_share,
+        "style": style,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
     }

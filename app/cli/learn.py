@@ -69,6 +69,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                             "element named) or compact (v1-v4's reason-first)")
     train.add_argument("--intents", type=Path, default=None,
                        help="JSON {task id: [other phrasings]} for renumbered copies")
+    train.add_argument("--copies", default="",
+                       help="copies per task-id prefix, overriding --id-copies: "
+                            "practice/=5,miniwob/=1")
     train.add_argument("--rationale-share", type=float, default=0.5,
                        help="compact style: share of steps with a rationale example")
     train.add_argument("--id-copies", type=int, default=0,
@@ -255,6 +258,18 @@ def int_set(text: str | None) -> set[int]:
     return out
 
 
+def prefix_counts(text: str) -> dict[str, int]:
+    """"practice/=5,miniwob/=1" → {"practice/": 5, "miniwob/": 1}."""
+    out: dict[str, int] = {}
+    for part in text.split(","):
+        prefix, _, count = part.strip().partition("=")
+        if prefix:
+            if not count.isdigit():
+                raise ConfigError(f"--copies wants PREFIX=N, got {part!r}")
+            out[prefix] = int(count)
+    return out
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from trainer.pipeline import distill
     from trainer.train import TrainConfig
@@ -268,7 +283,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                      jsonl=args.jsonl, base=args.base, sources=sources,
                      eval_seeds=int_set(args.eval_seeds), holdout_tasks=holdout,
                      config=config, rationale_share=args.rationale_share, merge=args.merge,
-                     id_copies=args.id_copies, style=args.style,
+                     id_copies=args.id_copies, style=args.style, copies=prefix_counts(args.copies),
                      intents=json.loads(args.intents.read_text(encoding="utf-8"))
                      if args.intents else None)
     p = result.provenance

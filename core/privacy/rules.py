@@ -20,7 +20,7 @@ from core.privacy.views import Finding
 Mode = Literal["local", "cloud", "hybrid", "hybrid-redact"]
 MODES: tuple[Mode, ...] = ("local", "cloud", "hybrid", "hybrid-redact")
 
-SENSITIVE_CATEGORIES = frozenset({"credential", "payment", "identity"})
+SENSITIVE_CATEGORIES = frozenset({"credential", "payment", "identity", "health"})
 REDACTABLE_TYPES = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "IP_ADDRESS"})
 
 
