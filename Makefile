@@ -6,7 +6,8 @@ export SYMBIOTE_CHROMIUM ?= /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 bundle clean
+.PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
+	distill-data distill-v5 bundle clean
 
 setup: $(STAMP)
 
@@ -41,6 +42,10 @@ bench-observe: setup
 # v3: one more round with v2's settings (a fourth, cycle-r3, measured no better: README).
 # v4: v3 continued on the teacher data (whose social-media rationales now name the post's
 #     author and quote the menu item) plus 30 more teacher seeds of the six weakest dev tasks.
+# v1-v4 learned the reason-first format (--style compact); observations have changed since
+# (fields named by the text before them), so a rerun gives students close to, not equal to, them.
+# v5: the action-first student (--style student), from the base model, on the MiniWoB dev
+#     tasks, the practice sites (rephrased copies) and the synthetic web's training families.
 DISTILL_HOME := $(CURDIR)/build/distill/home
 DISTILL_DB ?= build/distill/distill.db
 CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
@@ -57,7 +62,7 @@ distill-v1: setup
 		--db $(DISTILL_DB) --out build/distill/teacher-practice.json
 	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out smollm2-symbiote-v1 \
 		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --rationale-share 0.3 \
-		--max-steps 300 --lora-layers 12 --lr 5e-4 --export-to resources/adapters
+		--max-steps 300 --lora-layers 12 --lr 5e-4 --style compact --export-to resources/adapters
 
 # Round 0 ran with 200 training steps; rounds 1 and 2 (each resumed) with 400 and renumbered-id
 # copies. Round 1 is v2, round 2 is v3.
@@ -80,7 +85,20 @@ distill-v4: setup
 		--episodes 30 --seed 20 --db $(DISTILL_DB) --out build/distill/teacher-weak.json
 	$(VENV)/bin/symbiote train --base cycle-r2 --out smollm2-symbiote-v4 --db $(DISTILL_DB) \
 		--sources teacher --eval-seeds 1000-1999 --rationale-share 0.5 --id-copies 1 \
-		--max-steps 400 --max-len 1280 --lr 5e-4 --export-to resources/adapters
+		--max-steps 400 --max-len 1280 --lr 5e-4 --style compact --export-to resources/adapters
+
+# v5's data: teacher trajectories on the dev tasks (seeds 0-19, the six weakest 20-49), the
+# practice tasks and the synthetic web's training families (seeds 0-99; evaluation uses 1000+).
+TEACHER := $(VENV)/bin/symbiote bench --mode cloud --large teacher --db $(DISTILL_DB)
+distill-data: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-data: setup
+	mkdir -p build/distill
+	$(TEACHER) miniwob --episodes 20 --seed 0 --out build/distill/teacher-miniwob.json
+	$(TEACHER) miniwob --tasks $(WEAK_TASKS) --episodes 30 --seed 20 \
+		--out build/distill/teacher-weak.json
+	$(TEACHER) practice --out build/distill/teacher-practice.json
+	$(TEACHER) synthetic --split train --episodes 100 --seed 0 \
+		--out build/distill/teacher-synthetic.json
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).

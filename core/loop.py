@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from core.actions import ElementAction, Note, Stop
+from core.actions import ElementAction, Note, Scroll, Stop
 from core.browser.session import BrowserSession
 from core.browser.views import Observation
 from core.errors import BrowserError, PolicyError
@@ -186,9 +186,12 @@ def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progre
              episode_id: int | None) -> StepContext:
     observation = session.observe(last_error=progress.error)
     page = observation.url + "\n" + observation.tree_text()
-    if progress.history and page == progress.page and not progress.error:
-        # the last action left the page as it was: the next decision should know
-        progress.history[-1] = replace(progress.history[-1], no_effect=True)
+    last = progress.history[-1] if progress.history else None
+    # The last action left the page as it was: the next decision should know. A scroll moves
+    # what is in view, which the observation (the whole page) does not show: never a repeat.
+    if last and page == progress.page and not progress.error and not isinstance(last.action,
+                                                                                 Scroll):
+        progress.history[-1] = replace(last, no_effect=True)
     progress.page = page
     return StepContext(intent=intent, observation=observation, history=tuple(progress.history),
                        notes=tuple(progress.notes), step=idx, task_id=task.id,

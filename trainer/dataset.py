@@ -213,7 +213,7 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
         named.append(renumber_named(line, mapping) if mapping else line)
     pages = [o.url + "\n" + o.tree_text() for o in observations]
     no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
-                 for i in range(len(pages))]
+                 and not named[i].startswith("scroll") for i in range(len(pages))]
     out: list[StudentStep | None] = []
     for i, step in enumerate(episode.steps):
         if step.error:

@@ -50,3 +50,11 @@ def test_actions_that_change_the_page_are_not_a_repeat(session: BrowserSession,
     task = AdHocTask.create("Type.", pages_url + "form.html", max_steps=4)
     result = run_episode(task, session, SingleSeatRouter(ScriptedPolicy([type_next])))
     assert len(result.steps) == 4 and result.error == ""
+
+
+def test_scrolling_is_never_a_repeat(session: BrowserSession, pages_url: str) -> None:
+    # the observation is the whole page, so it cannot show that a scroll moved the view
+    task = AdHocTask.create("Read to the bottom.", pages_url + "form.html", max_steps=4)
+    result = run_episode(task, session, SingleSeatRouter(ScriptedPolicy(["scroll [down]"])))
+    assert len(result.steps) == 4 and result.error == ""
+    assert not any(item.no_effect for item in result.steps[-1].context.history)
