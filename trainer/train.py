@@ -64,7 +64,10 @@ class TrainConfig:
     init_adapter: str = ""
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        """What the trained weights depend on: a checkpoint resumes under the same key. The
+        thread count and the checkpoint interval change the speed, not the result."""
+        fields = {k: v for k, v in asdict(self).items() if k not in ("threads", "checkpoint_every")}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass
