@@ -200,8 +200,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 0
     total_in = total_out = 0
     for row in rows:
-        total_in += int(row["input_tokens"] or 0)
-        total_out += int(row["output_tokens"] or 0)
+        total_in += _tokens(row["input_tokens"])
+        total_out += _tokens(row["output_tokens"])
         print(f"#{row['id']} episode {row['episode_id']} step {row['step_idx']} "
               f"{row['created_at']} {row['status']} -> {row['url']} "
               f"({row['input_tokens']} in / {row['output_tokens']} out tokens)")
@@ -218,6 +218,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print()
     print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
     return 0
+
+
+def _tokens(value: object) -> int:
+    """A stored token count; a corrupt one counts as none, so its row and the rows after it
+    are still shown."""
+    try:
+        return int(value or 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
 
 
 def cmd_secrets(args: argparse.Namespace) -> int:

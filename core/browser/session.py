@@ -16,7 +16,7 @@ from core.actions import Action, Goto
 from core.browser.executor import execute_action
 from core.browser.views import Element, Observation
 from core.errors import BrowserError
-from core.privacy.secrets import NO_SECRETS, Secrets
+from core.privacy.secrets import NO_SECRETS, Secrets, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,18 @@ def host_allowed(url: str, allowed_domains: list[str] | None) -> bool:
         port = parsed.port or DEFAULT_PORTS.get(parsed.scheme, 0)
     except ValueError:
         return False
-    return any(_matches(entry.strip().lower(), parsed.scheme, host, port)
+    # A WebSocket belongs to the origin of its HTTP scheme: ws://h:p is allowed with http://h:p.
+    scheme = {"ws": "http", "wss": "https"}.get(parsed.scheme, parsed.scheme)
+    return any(_matches(entry.strip().lower(), scheme, host, port)
                for entry in allowed_domains if entry.strip())
+
+
+def _opens_a_page(request) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `request` navigates the page itself (not a frame in it, not a subresource)."""
+    try:
+        return bool(request.is_navigation_request() and request.frame.parent_frame is None)
+    except PlaywrightError:  # a worker's request has no frame
+        return False
 
 
 def _matches(entry: str, scheme: str, host: str, port: int) -> bool:
@@ -99,6 +109,7 @@ class BrowserSession:
     config: BrowserConfig = field(default_factory=BrowserConfig)
     allowed_domains: list[str] | None = None
     refused_requests: list[str] = field(default_factory=list)
+    _refused_navigation: bool = False
     _pw: Playwright | None = None
     _browser: Browser | None = None
     _context: BrowserContext | None = None
@@ -129,6 +140,7 @@ class BrowserSession:
         self._context.set_default_timeout(self.config.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self._context.route("**/*", self._guard_requests)
+        self._context.route_web_socket("**/*", self._guard_websockets)
         self._context.on("page", self._adopt_page)
         self._page = self._context.new_page()
 
@@ -158,32 +170,64 @@ class BrowserSession:
     def _guard_requests(self, route, request) -> None:  # type: ignore[no-untyped-def]
         """Every request the page makes (navigations, fetch/XHR, beacons, images, forms) goes
         only to the task's allowed origins. Chromium follows redirects without asking routes
-        again, so a navigation is fetched here without following them: each hop comes back
-        as a new request and is checked like the first."""
+        again, for a navigation and a subresource alike (a fetch or an image to an allowed
+        origin that answers 302 to another one reached that one unchecked), so every request
+        is fetched here without following them: each hop comes back as a new request and is
+        checked like the first."""
         if not host_allowed(request.url, self.allowed_domains):
-            self._refuse(route, request.url)
+            self._refuse(route, request.url, _opens_a_page(request))
             return
-        if not (request.is_navigation_request() and self.allowed_domains):
+        if not self.allowed_domains:
             route.continue_()
             return
         try:
             response = route.fetch(max_redirects=0)
         except PlaywrightError as exc:
-            log.debug("navigation fetch failed: %s", exc.message)
+            log.debug("request fetch failed: %s", exc.message)
             route.abort("failed")
             return
         location = response.headers.get("location", "")
         if 300 <= response.status < 400 and location:
             target = urljoin(request.url, location)
             if not host_allowed(target, self.allowed_domains):
-                self._refuse(route, target)
+                self._refuse(route, target, _opens_a_page(request))
                 return
         route.fulfill(response=response)
 
-    def _refuse(self, route, url: str) -> None:  # type: ignore[no-untyped-def]
-        log.warning("refused a request outside the allowed origins: %s", url)
+    def _guard_websockets(self, ws) -> None:  # type: ignore[no-untyped-def]
+        """WebSockets never pass through `route`: without this a page opened one to any
+        origin and sent whatever it read."""
+        if not host_allowed(ws.url, self.allowed_domains):
+            log.warning("refused a WebSocket outside the allowed origins: %s",
+                        origin_of(ws.url) or "?")
+            self.refused_requests.append(ws.url)
+            ws.close(code=1008, reason="outside the task's allowed origins")
+            return
+        ws.connect_to_server()
+
+    def _refuse(self, route, url: str,  # type: ignore[no-untyped-def]
+                page_navigation: bool = False) -> None:
+        # The origin only: the path and query are what an exfiltrating page fills with data.
+        log.warning("refused a request outside the allowed origins: %s", origin_of(url) or "?")
         self.refused_requests.append(url)
+        self._refused_navigation = self._refused_navigation or page_navigation
         route.abort("blockedbyclient")
+
+    def _leave_error_page(self) -> None:
+        """Chromium shows its error page for a refused navigation of the page, a moment after
+        the refusal: wait for it and return to the last page. Left to commit later, it cut
+        off whatever navigation came next (the next task's start page: "interrupted by
+        another navigation to chrome-error://")."""
+        waited, self._refused_navigation = self._refused_navigation, False
+        page = self.page
+        try:
+            if waited and not page.url.startswith("chrome-error://"):
+                page.wait_for_url(lambda url: url.startswith("chrome-error://"),
+                                  wait_until="commit", timeout=2000)
+            if page.url.startswith("chrome-error://"):
+                page.go_back(wait_until="domcontentloaded")
+        except PlaywrightError:
+            log.debug("could not leave the blocked-navigation page", exc_info=True)
 
     def goto(self, url: str) -> None:
         """Open a start URL; an unreachable one is a BrowserError with the reason."""
@@ -226,20 +270,18 @@ class BrowserSession:
         """Run one action. Returns an error message ('' on success); never raises for a bad
         action, a detached element or a timeout."""
         if isinstance(action, Goto) and not host_allowed(action.url, self.allowed_domains):
-            log.warning("refused goto outside the allowed domains: %s", action.url)
+            log.warning("refused goto outside the allowed domains: %s",
+                        origin_of(action.url) or "?")
             self.refused_requests.append(action.url)
             return f"navigation to {action.url} refused: outside the task's allowed origins"
         before = len(self.refused_requests)
         error = execute_action(self.page, action, secrets=secrets,
                                timeout_ms=self.config.action_timeout_ms)
         if len(self.refused_requests) > before:
-            # Chromium shows its error page for a blocked navigation: return to the last page.
-            if self.page.url.startswith("chrome-error://"):
-                try:
-                    self.page.go_back(wait_until="domcontentloaded")
-                except PlaywrightError:
-                    log.debug("could not leave the blocked-navigation page", exc_info=True)
-            error = error or (f"a request to {self.refused_requests[-1]} was refused: "
+            self._leave_error_page()
+            # The origin only: the refused URL's query is the page's, and may carry data.
+            refused = origin_of(self.refused_requests[-1]) or "another origin"
+            error = error or (f"a request to {refused} was refused: "
                               "outside the task's allowed origins")
         return error
 

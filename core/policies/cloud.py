@@ -137,6 +137,10 @@ class CloudPolicy:
         self.requests += 1
         try:
             message = client.messages.create(**payload)  # type: ignore[arg-type]
+            if not isinstance(message.content, list):
+                # The SDK builds a Message from any JSON object without checking it: a string
+                # `content` read as characters made an empty answer recorded as "ok".
+                raise TypeError(f"content is {type(message.content).__name__}, not blocks")
             text = "".join(getattr(block, "text", "") or "" for block in message.content)
             usage = message.usage
             tokens_in, tokens_out = int(usage.input_tokens), int(usage.output_tokens)

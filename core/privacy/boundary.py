@@ -116,8 +116,13 @@ class Boundary:
             found.extend(findings)
             if redacts(self.mode):
                 passing = [f for f in findings if not keeps_local(f, self.mode)]
-                text = self.redactor.redact(text, passing,
-                                            url=url if where == "observation" else "")
+                # Where a value was seen decides where restore() may type it: the page for the
+                # observation, the task for the objective. Earlier actions, their errors, notes
+                # and examples only echo values seen somewhere already and add no place: as
+                # "the task" they made an address typed on one site restorable on every other.
+                seen: str | None = (url if where == "observation"
+                                    else "" if text is parts.objective else None)
+                text = self.redactor.redact(text, passing, url=seen)
             return self.secrets.mask(text)
 
         released = parts.map(check)

@@ -43,6 +43,9 @@ TAG_ALPHABET = string.ascii_uppercase + string.digits
 TAG_LENGTH = 4
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_([0-9A-Z]{4})>")
 FROM_TASK = "task"
+# A value shorter than this is not replaced where the detector did not find it: it would
+# replace parts of ordinary words.
+MIN_KNOWN = 4
 # An observation has `[id] role …` lines; anything else is scanned as task-like prose.
 _OBSERVATION_LINE = re.compile(r"^[ \t]*\[[^\]\s]+\][ \t]+\S", re.MULTILINE)
 
@@ -78,12 +81,13 @@ class Redactor:
         self._secret_placeholders: set[str] = set()
 
     def redact(self, text: str, findings: Sequence[Finding] | None = None,
-               where: Where | None = None, url: str = "") -> str:
+               where: Where | None = None, url: str | None = "") -> str:
         """`text` with each finding's span replaced. Given findings must come from scanning
         this very text (their spans index into it); without them the detector scans it, as
         `where` or, by default, as an observation when it has `[id] role` lines and as task
-        text otherwise. `url` is the page the text shows (empty: the task). DOM_FIELD line
-        markers are left alone."""
+        text otherwise. `url` is the page the text shows (empty: the task; None: neither, as
+        for an earlier action or a note, which adds no place the value may be restored on).
+        DOM_FIELD line markers are left alone."""
         if not text.strip():
             return text
         if findings is None:
@@ -94,9 +98,9 @@ class Redactor:
             findings = self._detector.scan(text, scope)
         spans = _non_overlapping(f for f in findings if not f.is_signal and f.end > f.start)
         if not spans:
-            return text
+            return self._known(text, url)
         secret_names = {s.value: s.name for s in self._secrets.items()}
-        seen_on = origin_of(url) if url else FROM_TASK
+        seen_on = None if url is None else origin_of(url) if url else FROM_TASK
         parts: list[str] = []
         pos = 0
         for finding in spans:
@@ -107,11 +111,26 @@ class Redactor:
                 self._secret_placeholders.add(token)
             else:
                 token = self._placeholder(value, finding.entity_type)
-                self._entries[token].seen_on.add(seen_on)
+                if seen_on is not None:
+                    self._entries[token].seen_on.add(seen_on)
             parts.append(token)
             pos = finding.end
         parts.append(text[pos:])
-        return "".join(parts)
+        return self._known("".join(parts), url)
+
+    def _known(self, text: str, url: str | None) -> str:
+        """Values this redactor already replaced, where the detector missed them this time:
+        the same placeholder. A name from the task typed into a field shows in its value and
+        in the URL, where no NER runs; without this every later step held the name in clear
+        and stayed on the device. A page the value shows on counts as one it was seen on."""
+        for value, token in sorted(self._placeholder_of.items(), key=lambda kv: -len(kv[0])):
+            if len(value) < MIN_KNOWN or value not in text:
+                continue
+            text, count = re.subn(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])",
+                                  token, text)
+            if count and url:
+                self._entries[token].seen_on.add(origin_of(url))
+        return text
 
     # --- mapping back ---------------------------------------------------------------------
 

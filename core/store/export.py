@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from core.browser.views import readable_url
 from core.errors import StoreError
 from core.privacy.views import Where
 from core.prompts import assistant_target, format_user_prompt, system_prompt
@@ -34,6 +35,9 @@ STRUCTURAL = frozenset({"id", "task_id", "mode", "policy", "source", "seed", "ou
                         "latency_ms", "score", "findings", "category", "entity_type", "where",
                         "start", "end"})
 Redact = Callable[[str, Where], str]
+# URLs are redacted as they read (core.browser.views.readable_url), as the observation shows
+# them: "phone=%28541%29+555-0199" is no number to the detector, "(541) 555-0199" is.
+URL_FIELDS = frozenset({"url", "start_url", "url_after"})
 
 
 def redact_episode(episode: EpisodeRecord, redact: Redact) -> EpisodeRecord:
@@ -43,6 +47,8 @@ def redact_episode(episode: EpisodeRecord, redact: Redact) -> EpisodeRecord:
         if key in STRUCTURAL:
             return value
         if isinstance(value, str):
+            if key in URL_FIELDS:
+                value = readable_url(value)
             return redact(value, "observation" if key == "observation" else "task")
         if isinstance(value, list):
             return [walk(v, key) for v in value]

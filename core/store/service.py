@@ -172,6 +172,11 @@ class TrajectoryStore:
         for srow in self.db.query(
             "SELECT * FROM steps WHERE episode_id = ? ORDER BY idx", [episode_id]
         ):
+            # Named by its idx only when that is a number: a corrupt `idx` column may hold
+            # anything, page text too, and this message is logged.
+            idx = srow.get("idx")
+            where = (f"step row {idx}" if isinstance(idx, int) else
+                     f"step row (id {srow.get('id')})") + f" of episode {episode_id}"
             try:
                 for key in ("findings", "candidates", "prompt_history", "notes"):
                     srow[key] = json.loads(srow[key] or "[]")
@@ -179,11 +184,9 @@ class TrajectoryStore:
                     srow.pop(key, None)
                 steps.append(StepRecord(**{k: v for k, v in srow.items() if v is not None}))
             except ValidationError as exc:
-                raise StoreError(f"corrupt step row {srow.get('idx')} of episode "
-                                 f"{episode_id}: {problems(exc)}") from exc
+                raise StoreError(f"corrupt {where}: {problems(exc)}") from exc
             except ValueError as exc:
-                raise StoreError(f"corrupt step row {srow.get('idx')} of episode "
-                                 f"{episode_id}: a JSON column does not parse") from exc
+                raise StoreError(f"corrupt {where}: a JSON column does not parse") from exc
         row = {k: v for k, v in rows[0].items() if v is not None}
         try:
             return EpisodeRecord(**row, steps=steps)
@@ -209,6 +212,22 @@ class TrajectoryStore:
             return list(self.db.query("SELECT * FROM cloud_requests ORDER BY id"))
         return list(self.db.query(
             "SELECT * FROM cloud_requests WHERE episode_id = ? ORDER BY id", [episode_id]))
+
+    def cloud_request_totals(self) -> dict[int, tuple[int, int, int]]:
+        """Per episode: (requests, input tokens, output tokens) of its cloud_requests rows,
+        sent or not (read-only; what `symbiote audit` lists, summed)."""
+        rows = self.db.execute(
+            "SELECT episode_id, COUNT(*), COALESCE(SUM(input_tokens), 0), "
+            "COALESCE(SUM(output_tokens), 0) FROM cloud_requests "
+            "WHERE episode_id IS NOT NULL GROUP BY episode_id").fetchall()
+        return {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+    def step_latencies(self, route: str = "local", limit: int = 200) -> list[float]:
+        """Decision times (ms) of the newest `limit` steps on `route` (read-only)."""
+        rows = self.db.execute(
+            "SELECT latency_ms FROM steps WHERE route = ? AND latency_ms > 0 "
+            "ORDER BY id DESC LIMIT ?", [route, limit]).fetchall()
+        return [float(r[0]) for r in rows]
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

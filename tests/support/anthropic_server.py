@@ -2,7 +2,9 @@
 
 It records every request (headers and the exact JSON body) and answers with whatever the test's
 `responder(body) -> text` returns, in the Messages API response shape, with token usage. It can
-also answer with an HTTP error status to exercise the cloud policy's error handling.
+also answer with an HTTP error status to exercise the cloud policy's error handling, or with a
+200 whose body is not a Messages reply at all (`raw_reply`: a proxy's HTML login page, odd
+JSON), as a misconfigured base URL or a captive portal would.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class FakeAnthropic:
     responder: Responder = lambda body: "REASON: Nothing to do.\nACTION: stop []"
     status: int = 200
     requests: list[Recorded] = field(default_factory=list)
+    raw_reply: tuple[str, bytes] | None = None  # (content-type, body) sent with status 200
 
     def __post_init__(self) -> None:
         fake = self
@@ -43,6 +46,14 @@ class FakeAnthropic:
                     payload = {"type": "error", "error": {"type": "api_error",
                                                           "message": f"fake status {fake.status}"}}
                     self._send(fake.status, payload)
+                    return
+                if fake.raw_reply is not None:
+                    content_type, data = fake.raw_reply
+                    self.send_response(200)
+                    self.send_header("content-type", content_type)
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
                     return
                 text = fake.responder(body)
                 words = len(raw.split())
