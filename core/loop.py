@@ -134,7 +134,8 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
     budget = options.max_steps if options.max_steps is not None else task.max_steps
     start = EpisodeStart(task, intent, router.id, options, secrets, _url(session),
                          session.try_screenshot() if options.screenshots else None, budget)
-    episode_id = next((i for i in (h.on_start(start) for h in hooks) if i is not None), None)
+    numbers = [hook.on_start(start) for hook in hooks]  # every hook hears the start
+    episode_id = next((i for i in numbers if i is not None), None)
     result = EpisodeResult(episode_id, task.id, intent, "unknown", None, "")
     progress = _Progress()
     try:

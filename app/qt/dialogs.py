@@ -29,14 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.theme import placeholder_marks
+from app.qt.widgets import wrapping
 from core.routing.privacy import ApprovalRequest
 
 log = logging.getLogger(__name__)
 
-# Placeholders that stand in for private values: pseudonyms (<EMAIL_1>), vault references
-# ({{secret:name}}) and masked vault values (<secret>).
-_PLACEHOLDER = re.compile(r"&lt;[A-Z][A-Z_]*_\d+&gt;|\{\{secret:[A-Za-z0-9_.-]+\}\}|&lt;secret&gt;")
-_MARK = ('<span style="background-color:#ffd54f; color:#000; font-weight:bold">', "</span>")
+# Placeholders that stand in for private values: pseudonyms (<EMAIL_7QX2>, random per episode;
+# core.privacy.redaction.PLACEHOLDER), vault references ({{secret:name}}) and masked vault
+# values (<secret>).
+_PLACEHOLDER = re.compile(
+    r"&lt;[A-Z][A-Z_]*_[0-9A-Z]+&gt;|\{\{secret:[A-Za-z0-9_.-]+\}\}|&lt;secret&gt;")
+PLACEHOLDER_TEXT = re.compile(r"<[A-Z][A-Z_]*_[0-9A-Z]+>|\{\{secret:[A-Za-z0-9_.-]+\}\}|<secret>")
 
 APPROVE, DENY, ALWAYS = "approve", "deny", "always"
 
@@ -49,7 +53,8 @@ def site_of(url: str) -> str:
 def highlight(text: str) -> str:
     """HTML of `text` with every placeholder marked, newlines kept."""
     escaped = html.escape(text, quote=False)
-    marked = _PLACEHOLDER.sub(lambda m: f"{_MARK[0]}{m.group(0)}{_MARK[1]}", escaped)
+    start, end = placeholder_marks()
+    marked = _PLACEHOLDER.sub(lambda m: f"{start}{m.group(0)}{end}", escaped)
     return f'<pre style="white-space:pre-wrap; margin:0">{marked}</pre>'
 
 
@@ -76,7 +81,7 @@ class ApprovalDialog(QDialog):
     decided = Signal(str)
 
     def __init__(self, request: ApprovalRequest, timeout_s: float,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, task_label: str = "") -> None:
         super().__init__(parent)
         self.request = request
         self.setWindowTitle("Send this step to the cloud?")
@@ -84,11 +89,13 @@ class ApprovalDialog(QDialog):
         self.resize(760, 620)
         layout = QVBoxLayout(self)
         site = site_of(request.url)
+        task = task_label or ("your task" if request.task_id == "adhoc" else request.task_id)
         header = QLabel(
-            f"<b>Step {request.step + 1} of {html.escape(request.task_id)}</b> wants to ask the "
+            f"<b>Step {request.step + 1} of “{html.escape(task)}”</b> wants to ask the "
             f"cloud model. This is exactly what would leave this device.<br>"
             f"Page: {html.escape(request.url)}")
         header.setWordWrap(True)
+        wrapping(header)
         layout.addWidget(header)
 
         self.tabs = QTabWidget()
@@ -115,9 +122,9 @@ class ApprovalDialog(QDialog):
         layout.addWidget(self.countdown)
 
         buttons = QDialogButtonBox()
-        self.approve_button = QPushButton("Approve")
-        self.deny_button = QPushButton("Deny (decide on this device)")
-        self.always_button = QPushButton(f"Always for {site}")
+        self.approve_button = QPushButton("&Approve")
+        self.deny_button = QPushButton("&Deny (decide on this device)")
+        self.always_button = QPushButton(f"Al&ways for {site}")
         buttons.addButton(self.approve_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.always_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.deny_button, QDialogButtonBox.ButtonRole.RejectRole)
@@ -185,6 +192,7 @@ class ApprovalBroker(QObject):
         self._lock = threading.Lock()
         self._pending: list[_Pending] = []
         self.dialog: ApprovalDialog | None = None
+        self.task_label = ""  # the running task's name, for the dialog's header
         self._ask.connect(self._show, Qt.ConnectionType.QueuedConnection)
         self._close.connect(self._dismiss, Qt.ConnectionType.QueuedConnection)
 
@@ -220,7 +228,8 @@ class ApprovalBroker(QObject):
     def _show(self, pending: _Pending) -> None:
         if pending.event.is_set():
             return
-        dialog = ApprovalDialog(pending.request, self.timeout_s, self.parent_widget)
+        dialog = ApprovalDialog(pending.request, self.timeout_s, self.parent_widget,
+                                task_label=self.task_label)
         pending.dialog = dialog
         self._pending.append(pending)
         self.dialog = dialog

@@ -20,6 +20,10 @@ def main(db: Path | None = None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Symbiote")
     app.setStyle("Fusion")  # the same look on every desktop (and under Xvfb)
+    from app.qt.theme import follow_system
+
+    follow_system(app)  # light or dark, as the system says, now and when it changes
+    app.styleHints().colorSchemeChanged.connect(lambda scheme: follow_system(app, scheme))
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -31,11 +35,15 @@ def main(db: Path | None = None, argv: list[str] | None = None) -> int:
     window = MainWindow(store_path=db or default_db_path(), settings=settings,
                         vault=open_vault())
     window.show()
+    # Closing during a run hides the window at once and closes it when the step in flight is
+    # done: the app ends then, not when the window disappears.
+    app.setQuitOnLastWindowClosed(False)
+    window.closed.connect(app.quit)
     # Ctrl-C in the terminal (and SIGTERM) close the window cleanly: the agent stops, the
     # settings are saved. Python runs signal handlers only between bytecodes, so a timer
     # hands control back to the interpreter now and then while Qt's loop runs.
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.close())
+        signal.signal(signum, lambda *_: window.quit_now())
     heartbeat = QTimer()
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(300)

@@ -1,19 +1,22 @@
 """Settings: the cloud key and model, the on-device model, approvals, domains, vault secrets.
 
-Secrets go to the system keyring and are never shown again: the key field only ever says
-whether a key is stored, and the vault list shows names. Everything else is saved in the typed
+Secrets go to the keyring and are never shown again: the key field only ever says whether a
+key is stored and where it really is (the system keyring, or keyrings.alt's plaintext file on a
+machine without one), and the vault list shows names. Everything else is saved in the typed
 settings file (app.settings).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
 from pydantic import ValidationError
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -32,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.explain import keyring_location
+from app.qt.widgets import FlowLayout, StatusLine, wrapping
 from app.settings import AppSettings, SettingsError, save_settings
 from core.errors import ModelError, SymbioteError
 from core.models import Registry
@@ -63,8 +68,41 @@ def api_key_stored() -> bool:
         return False
 
 
+def api_key_location() -> str:
+    """Where a stored key is (or would go), in words; '' when there is no keyring at all."""
+    try:
+        return keyring_location(keyring.get_keyring())
+    except KeyringError:
+        return ""
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    # a label above its field when the row does not fit (narrow window, large font)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def _wrapping(label: QLabel) -> QLabel:
+    return wrapping(label)
+
+
+def _row(*widgets: QWidget, stretch_first: bool = True) -> QWidget:
+    """Widgets side by side, wrapping to a new line when there is no room."""
+    row = QWidget()
+    flow = FlowLayout(row)
+    for widget in widgets:
+        flow.addWidget(widget)
+    return row
+
+
+WIDE = 900  # px: two columns of boxes from here on
+
+
 class SettingsPanel(QWidget):
     saved = Signal(object)  # AppSettings
+    key_changed = Signal()  # the API key was stored or removed
 
     def __init__(self, settings: AppSettings, *, vault: object = None,
                  settings_file: Path | None = None) -> None:
@@ -72,50 +110,67 @@ class SettingsPanel(QWidget):
         self.settings = settings
         self.vault = vault
         self.settings_file = settings_file
-        grid = QGridLayout()
-        grid.addWidget(self._cloud_box(), 0, 0)
-        grid.addWidget(self._model_box(), 1, 0)
-        grid.addWidget(self._privacy_box(), 0, 1)
-        grid.addWidget(self._vault_box(), 1, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self._boxes = [self._cloud_box(), self._privacy_box(), self._model_box(),
+                       self._vault_box()]
+        self.grid = QGridLayout()
+        self._columns = 0
+        self._arrange(1)
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
-        inner_layout.addLayout(grid)
+        inner_layout.addLayout(self.grid)
+        inner_layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("settingsScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(inner)
+        # The Save row stays in view below the scrolling boxes, whatever the font size.
         save_row = QHBoxLayout()
-        self.save_button = QPushButton("Save settings")
+        save_row.setContentsMargins(9, 0, 9, 9)
+        self.save_button = QPushButton("&Save settings")
         self.save_button.setObjectName("saveSettings")
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = StatusLine()
         save_row.addWidget(self.status, 1)
         save_row.addWidget(self.save_button)
-        inner_layout.addLayout(save_row)
-        inner_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(save_row)
         self.save_button.clicked.connect(self.save)
         self.load(settings)
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for box in self._boxes:
+            self.grid.removeWidget(box)
+        for i, box in enumerate(self._boxes):
+            self.grid.addWidget(box, i // columns if columns > 1 else i,
+                                i % columns if columns > 1 else 0)
+        for col in range(2):
+            self.grid.setColumnStretch(col, 1 if col < columns else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange(2 if self.width() >= WIDE else 1)
 
     # --- sections ---------------------------------------------------------------------------
 
     def _cloud_box(self) -> QGroupBox:
         box = QGroupBox("Cloud model (Anthropic)")
-        form = QFormLayout(box)
+        form = _form(box)
         self.key_edit = QLineEdit()
         self.key_edit.setObjectName("apiKeyEdit")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_status = QLabel()
-        key_row = QHBoxLayout()
-        save_key = QPushButton("Store key")
+        self.key_status = _wrapping(QLabel())
+        self.key_status.setObjectName("keyStatus")
+        save_key = QPushButton("Store &key")
         remove_key = QPushButton("Remove key")
-        key_row.addWidget(self.key_edit, 1)
-        key_row.addWidget(save_key)
-        key_row.addWidget(remove_key)
-        form.addRow("API key:", key_row)
+        key_label = QLabel("API &key:")
+        key_label.setBuddy(self.key_edit)
+        form.addRow(key_label, self.key_edit)
+        form.addRow("", _row(save_key, remove_key))
         form.addRow("", self.key_status)
         self.model_edit = QLineEdit()
         form.addRow("Model:", self.model_edit)
@@ -128,25 +183,25 @@ class SettingsPanel(QWidget):
 
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("On-device model")
-        form = QFormLayout(box)
+        form = _form(box)
         self.model_combo = QComboBox()
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(12)
         use = QPushButton("Use this model")
-        row = QHBoxLayout()
-        row.addWidget(self.model_combo, 1)
-        row.addWidget(use)
-        form.addRow("Model:", row)
-        self.model_status = QLabel()
-        self.model_status.setWordWrap(True)
+        form.addRow("Model:", self.model_combo)
+        form.addRow("", _row(use))
+        self.model_status = _wrapping(QLabel())
         form.addRow("", self.model_status)
         use.clicked.connect(self.use_model)
         return box
 
     def _privacy_box(self) -> QGroupBox:
         box = QGroupBox("Privacy")
-        form = QFormLayout(box)
+        form = _form(box)
         self.approval_combo = QComboBox()
         self.approval_combo.addItems(list(APPROVAL_HELP))
-        self.approval_help = QLabel()
+        self.approval_help = _wrapping(QLabel())
         self.approval_combo.currentTextChanged.connect(
             lambda p: self.approval_help.setText(APPROVAL_HELP[p]))
         form.addRow("Approval:", self.approval_combo)
@@ -172,13 +227,14 @@ class SettingsPanel(QWidget):
         return box
 
     def _vault_box(self) -> QGroupBox:
-        box = QGroupBox("Vault secrets (the agent types them as {{secret:NAME}})")
+        box = QGroupBox("Vault secrets")
         layout = QVBoxLayout(box)
+        layout.addWidget(_wrapping(QLabel("The agent types them where a task writes "
+                                          "{{secret:NAME}}; models never see the values.")))
         self.vault_list = QListWidget()
         self.vault_list.setObjectName("vaultList")
         self.vault_list.setFixedHeight(90)
         layout.addWidget(self.vault_list)
-        row = QHBoxLayout()
         self.secret_name = QLineEdit()
         self.secret_name.setPlaceholderText("name, e.g. bank_password")
         self.secret_value = QLineEdit()
@@ -186,13 +242,11 @@ class SettingsPanel(QWidget):
         self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
         add = QPushButton("Add")
         remove = QPushButton("Remove")
-        row.addWidget(self.secret_name, 1)
-        row.addWidget(self.secret_value, 1)
-        row.addWidget(add)
-        row.addWidget(remove)
-        layout.addLayout(row)
-        self.vault_status = QLabel()
-        self.vault_status.setWordWrap(True)
+        layout.addWidget(self.secret_name)
+        layout.addWidget(self.secret_value)
+        layout.addWidget(_row(add, remove))
+        self.vault_status = _wrapping(QLabel())
+        self.vault_status.setObjectName("vaultStatus")
         layout.addWidget(self.vault_status)
         add.clicked.connect(self.add_secret)
         remove.clicked.connect(self.remove_secret)
@@ -260,12 +314,18 @@ class SettingsPanel(QWidget):
     # --- API key ----------------------------------------------------------------------------
 
     def _show_key_status(self) -> None:
+        where = api_key_location()
         if api_key_stored():
-            self.key_edit.setPlaceholderText("a key is stored in the system keyring")
-            self.key_status.setText("A key is stored. Type a new one to replace it.")
+            self.key_edit.setPlaceholderText("a key is stored (type a new one to replace it)")
+            self.key_status.setText(f"A key is stored in {where or 'the keyring'}. Type a new "
+                                    "one to replace it.")
         else:
             self.key_edit.setPlaceholderText("sk-ant-…")
-            self.key_status.setText("No key stored (ANTHROPIC_API_KEY is used when set).")
+            env = (" ANTHROPIC_API_KEY is set and is used." if os.environ.get(
+                "ANTHROPIC_API_KEY") else " (ANTHROPIC_API_KEY is used when set.)")
+            self.key_status.setText(
+                (f"No key stored. A key you store goes to {where}." if where
+                 else "No key stored, and there is no keyring to store one in.") + env)
 
     def store_api_key(self) -> None:
         key = self.key_edit.text().strip()
@@ -280,6 +340,7 @@ class SettingsPanel(QWidget):
         finally:
             self.key_edit.clear()  # never left on screen, stored or not
         self._show_key_status()
+        self.key_changed.emit()
 
     def remove_api_key(self) -> None:
         try:
@@ -290,6 +351,7 @@ class SettingsPanel(QWidget):
             self.key_status.setText(_keyring_error(exc))
             return
         self._show_key_status()
+        self.key_changed.emit()
 
     # --- on-device model --------------------------------------------------------------------
 
@@ -322,9 +384,7 @@ class SettingsPanel(QWidget):
         if self.vault is None:
             return
         self.vault_list.clear()
-        if getattr(self.vault, "backend", "") == "plaintext":
-            self.vault_status.setText("No system keyring here: secrets are stored UNENCRYPTED "
-                                      "in a file in Symbiote's data folder.")
+        self.vault_status.setText(f"Secrets are stored in {self.vault_location()}.")
         try:
             self.vault_list.addItems(self.vault.names())  # type: ignore[attr-defined]
         except VAULT_ERRORS as exc:
@@ -344,8 +404,9 @@ class SettingsPanel(QWidget):
             self.vault_status.setText(f"not stored: {exc}")
             return
         self.secret_name.clear()
-        self.vault_status.setText(f"Stored {name!r}. Tasks can use {{{{secret:{name}}}}}.")
         self._load_vault()
+        self.vault_status.setText(f"Stored {name!r} in {self.vault_location()}. Tasks can use "
+                                  f"{{{{secret:{name}}}}}.")
 
     def remove_secret(self) -> None:
         items = self.vault_list.selectedItems()
@@ -359,9 +420,12 @@ class SettingsPanel(QWidget):
                 log.debug("vault delete failed", exc_info=True)
                 self.vault_status.setText(f"not removed: {exc}")
                 return
-        self.vault_status.setText(f"Removed {len(items)} secret(s).")
         self._load_vault()
+        self.vault_status.setText(f"Removed {len(items)} secret(s).")
+
+    def vault_location(self) -> str:
+        describe = getattr(self.vault, "describe", None)
+        return describe() if callable(describe) else "the vault"
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020" if error else "")
+        self.status.say(text, error=error)
