@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from core.errors import SymbioteError
 from core.paths import RESOURCES
 from core.privacy.secrets import SECRET_PLACEHOLDER, Secrets, origin_of
 from core.tasks import Evaluation
+from trainer.suites.matching import clean_answer, fuzzy_match
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +117,6 @@ def load_practice_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
 
 
 # --- matching ------------------------------------------------------------------------------
-
-def clean_answer(text: str) -> str:
-    """WebArena's light normalization: case, outer whitespace and quotes, a final period."""
-    text = " ".join(text.strip().lower().split())
-    text = text.strip("\"'`")
-    return text[:-1] if text.endswith(".") else text
-
-
-def fuzzy_tokens(text: str) -> list[str]:
-    """Aggressive normalization for fuzzy_match: digit-group commas, punctuation, case."""
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text.lower())
-    text = re.sub(r"[^\w@.+-]+", " ", text)
-    return [t.strip(".") for t in text.split() if t.strip(".")]
-
-
-def fuzzy_match(reference: str, answer: str) -> bool:
-    ref, ans = fuzzy_tokens(reference), fuzzy_tokens(answer)
-    return bool(ref) and f" {' '.join(ref)} " in f" {' '.join(ans)} "
-
 
 def _includes(reference: str, value: str) -> bool:
     return any(clean_answer(alt) in clean_answer(value) for alt in reference.split(OR))

@@ -5,11 +5,12 @@ Pure standard library: the generator, the solver and the evaluator run without a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, urlparse
+
+from trainer.suites.matching import clean_answer, fuzzy_match
 
 StepKind = Literal["click", "type", "select", "stop"]
 # What a step changes, which is how the solver tells from an observation whether it is done:
@@ -194,26 +195,6 @@ def _same_value(got: object, expected: str | bool) -> bool:
     if isinstance(expected, bool):
         return got is expected
     return isinstance(got, str) and " ".join(got.split()) == " ".join(expected.split())
-
-
-# --- answer normalization: the same rules as core/bench/practice.py (kept here so the
-# generator needs nothing beyond the standard library; tests check that both agree) ---------
-
-def clean_answer(text: str) -> str:
-    text = " ".join(text.strip().lower().split())
-    text = text.strip("\"'`")
-    return text[:-1] if text.endswith(".") else text
-
-
-def fuzzy_tokens(text: str) -> list[str]:
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text.lower())
-    text = re.sub(r"[^\w@.+-]+", " ", text)
-    return [t.strip(".") for t in text.split() if t.strip(".")]
-
-
-def fuzzy_match(reference: str, answer: str) -> bool:
-    ref, ans = fuzzy_tokens(reference), fuzzy_tokens(answer)
-    return bool(ref) and f" {' '.join(ref)} " in f" {' '.join(ans)} "
 
 
 def ordinal(n: int) -> str:
