@@ -133,7 +133,8 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
                        f"in {result.wall_s:.1f} s (episode {result.episode_id} in {store.path})"))
     if result.error:
         print(secrets.mask(f"  {result.error}"))
-    return 0
+    # a task with an evaluator that says it failed is a failed command (`make demo` shows it)
+    return 1 if result.outcome in ("failure", "interrupted") else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
