@@ -54,6 +54,20 @@ def test_examples_are_multi_task_split_and_deduplicated() -> None:
         build_examples([])
 
 
+def test_evaluation_seeds_hold_out_seeded_suites_only(caplog: pytest.LogCaptureFixture) -> None:
+    """A practice task is one fixed page: the seed a bench recorded it under (1000) is not a
+    variant. Before, `--eval-seeds 1000-1999` dropped every practice episode in silence."""
+    eps = [episode(1, 1000, "click [3]", task="practice/webmail-login"),
+           episode(2, 1000, "click [3]", task="miniwob/click-button"),
+           episode(3, 4, "click [12]", task="miniwob/click-link"),
+           episode(4, 1001, "click [12]", task="synthetic/signin/1001")]
+    with caplog.at_level("WARNING", logger="trainer.dataset"):
+        kept = split(eps, eval_seeds=range(1000, 2000))
+    assert [e.id for e in kept] == [1, 3]
+    assert "miniwob/click-button" in caplog.text and "synthetic/signin/1001" in caplog.text
+    assert [e.id for e in split(eps, range(1000, 2000), {"practice/webmail-login"})] == [3]
+
+
 def test_renumbered_copies_move_every_id_together_and_nothing_else() -> None:
     ep = episode(1, 1, "click [12]")
     two = EpisodeRecord(**{**ep.__dict__, "steps": ep.steps + [StepRecord(
