@@ -11,10 +11,11 @@ and step-by-step browsing uses it (local mode has no seat for the client, so it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 from app.mcp.driver import CLIENT_MODEL, ClientSeat, StepEpisode
@@ -143,6 +145,16 @@ class Services:
             self._sites.stop()
 
 
+@contextlib.contextmanager
+def user_errors(services: Services) -> Iterator[None]:
+    """A user's error reaches the client as the tool's error, in one redacted sentence; the
+    program's own faults stay in the server's log."""
+    try:
+        yield
+    except SymbioteError as exc:
+        raise ToolError(services.redact(str(exc))) from exc
+
+
 def _plain(value: object) -> object:
     if hasattr(value, "model_dump"):
         return value.model_dump()  # type: ignore[attr-defined]
@@ -175,9 +187,11 @@ def build_server(services: Services) -> MCPServer:
         and episode id. `task` in natural language with `start_url`, or a bundled practice
         task id (e.g. practice/shop-open-product) without one. `mode` local (default: nothing
         leaves the device), hybrid, hybrid-redact or cloud, up to what the server allows."""
-        async with tool_lock:
-            result = await anyio.to_thread.run_sync(_run_task, services, task, start_url,
-                                                    services.allowed(mode), ctx)
+        with user_errors(services):
+            allowed = services.allowed(mode)
+            async with tool_lock:
+                result = await anyio.to_thread.run_sync(_run_task, services, task, start_url,
+                                                        allowed, ctx)
         services.record("run_task", result, result.episode_id)
         return result
 
@@ -186,17 +200,19 @@ def build_server(services: Services) -> MCPServer:
         """Open a page to drive it step by step with observe and act. `task` is the
         objective shown in every step prompt. `url` may be a practice task id such as
         practice/webmail-jamie-phone (its own objective and evaluator)."""
-        async with tool_lock:
-            view = await anyio.to_thread.run_sync(_open, services, url, task)
+        with user_errors(services):
+            async with tool_lock:
+                view = await anyio.to_thread.run_sync(_open, services, url, task)
         services.record("open", view, view.episode_id, view.step)
         return view
 
     @server.tool(annotations=READ_LOCAL)
     async def observe() -> StepView:
         """The current step prompt of the open page (what the boundary released)."""
-        async with tool_lock:
-            episode = _current(services)
-            view = episode.view(_episode_redactor(services, episode))
+        with user_errors(services):
+            async with tool_lock:
+                episode = _current(services)
+                view = episode.view(_episode_redactor(services, episode))
         services.record("observe", view, view.episode_id, view.step)
         return view
 
@@ -204,31 +220,35 @@ def build_server(services: Services) -> MCPServer:
     async def act(action: str, reason: str = "") -> StepView:
         """Do one action on the open page, e.g. `click [12]`, `type [5] [<EMAIL_7QX2>] [1]`,
         `stop [the answer]`; returns the next step prompt, or the outcome when finished."""
-        async with tool_lock:
-            episode = _current(services)
-            await anyio.to_thread.run_sync(episode.act, action, reason)
-            view = episode.view(_episode_redactor(services, episode))
+        with user_errors(services):
+            async with tool_lock:
+                episode = _current(services)
+                await anyio.to_thread.run_sync(episode.act, action, reason)
+                view = episode.view(_episode_redactor(services, episode))
         services.record("act", view, view.episode_id, view.step)
         return view
 
     @server.tool(annotations=READ_LOCAL)
     async def list_episodes(limit: int = 20) -> list[EpisodeLine]:
         """The newest episodes in Symbiote's database, their tasks redacted."""
-        lines = await anyio.to_thread.run_sync(_list_episodes, services, limit)
+        with user_errors(services):
+            lines = await anyio.to_thread.run_sync(_list_episodes, services, limit)
         services.record("list_episodes", lines)
         return lines
 
     @server.tool(annotations=READ_LOCAL)
     async def get_episode(episode_id: int) -> dict[str, Any]:
         """One episode with its steps, redacted as an export is."""
-        data = await anyio.to_thread.run_sync(_get_episode, services, episode_id)
+        with user_errors(services):
+            data = await anyio.to_thread.run_sync(_get_episode, services, episode_id)
         services.record("get_episode", data, episode_id)
         return data
 
     @server.tool(annotations=READ_LOCAL)
     async def audit(episode_id: int) -> list[AuditLine]:
         """What left the device in an episode: every cloud request and MCP response."""
-        lines = await anyio.to_thread.run_sync(_audit, services, episode_id)
+        with user_errors(services):
+            lines = await anyio.to_thread.run_sync(_audit, services, episode_id)
         services.record("audit", lines, episode_id)
         return lines
 
