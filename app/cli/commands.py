@@ -39,7 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     demo = sub.add_parser("demo", help="the agent works a bundled practice task")
     demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
-    add_agent_flags(demo, large_choices=("claude", "teacher"))
+    add_agent_flags(demo, large_choices=("claude", "openai", "teacher"))
     add_db_flag(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -192,19 +192,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from core.pricing import Prices, dollars
+
     store = open_store(args.db)
+    prices = Prices.load()
     rows = store.cloud_requests(args.episode)
     if not rows:
         which = f" for episode {args.episode}" if args.episode else ""
         print("no cloud requests recorded" + which)
         return 0
     total_in = total_out = 0
+    usage: list[tuple[str, int, int]] = []
     for row in rows:
-        total_in += _tokens(row["input_tokens"])
-        total_out += _tokens(row["output_tokens"])
+        tokens_in, tokens_out = _tokens(row["input_tokens"]), _tokens(row["output_tokens"])
+        total_in += tokens_in
+        total_out += tokens_out
+        usage.append((str(row["model"] or ""), tokens_in, tokens_out))
         print(f"#{row['id']} episode {row['episode_id']} step {row['step_idx']} "
               f"{row['created_at']} {row['status']} -> {row['url']} "
-              f"({row['input_tokens']} in / {row['output_tokens']} out tokens)")
+              f"({row['input_tokens']} in / {row['output_tokens']} out tokens, "
+              f"{dollars(prices.total(usage[-1:]))})")
         try:
             text = json.dumps(json.loads(str(row["payload"])), indent=2, ensure_ascii=False)
         except ValueError:
@@ -216,7 +223,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if row["error"]:
             print(f"  error: {row['error']}")
         print()
-    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
+    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens, "
+          f"{dollars(prices.total(usage))}")
     return 0
 
 
