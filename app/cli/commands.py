@@ -47,8 +47,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     sites.add_argument("--port", type=int, default=8800)
     sites.set_defaults(handler=cmd_sites)
 
-    export = sub.add_parser("export", help="write episodes as chat-style JSONL (redacted)")
-    export.add_argument("--out", type=Path, required=True)
+    export = sub.add_parser("export", help="write episodes as chat-style JSONL or a Hugging "
+                            "Face dataset (redacted)")
+    export.add_argument("--out", type=Path, required=True,
+                        help="a .jsonl file, or a new folder for --format trl|preference")
+    export.add_argument("--format", default="jsonl", choices=["jsonl", "trl", "preference"],
+                        help="jsonl (default); trl: a datasets folder in TRL's conversational "
+                             "messages format; preference: chosen/rejected pairs from "
+                             "speculative synthesis")
     export.add_argument("--outcome", default=None, help="only episodes with this outcome")
     export.add_argument("--episode", type=int, action="append", default=None)
     export.add_argument("--raw", action="store_true",
@@ -67,6 +73,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     models_sub.add_parser("list")
     use = models_sub.add_parser("use")
     use.add_argument("name")
+    export_model = models_sub.add_parser("export", help="a model for another runtime")
+    export_model.add_argument("name", help="registry name")
+    export_model.add_argument("--ollama", type=Path, required=True, metavar="DIR",
+                              help="write DIR/Modelfile and its GGUF files "
+                                   "(then: ollama create NAME -f DIR/Modelfile)")
     models.set_defaults(handler=cmd_models)
 
     secrets = sub.add_parser("secrets", help="the vault: secrets the agent types for you")
@@ -183,6 +194,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             "--raw: the export is not redacted; it holds whatever the pages and tasks showed")
     else:
         redact = export_redactor(vault_secrets())
+    if args.format != "jsonl":
+        from core.store.datasets_export import export_dataset
+
+        count = export_dataset(store, args.out, args.format, ids, redact=redact)
+        print(f"wrote {count} row(s) to {args.out} ({args.format}, datasets.load_from_disk)"
+              + ("" if args.raw else " (redacted)"))
+        return 0
     try:
         count = export_jsonl(store, args.out, ids, redact=redact)
     except OSError as exc:
@@ -276,6 +294,16 @@ def cmd_models(args: argparse.Namespace) -> int:
     from core.models import Registry
 
     registry = Registry()
+    if args.models_command == "export":
+        from core.ollama import export_ollama
+
+        try:
+            resolved = registry.resolve(args.name)
+        except ModelError as exc:
+            raise ConfigError(str(exc)) from exc
+        path = export_ollama(resolved, args.ollama)
+        print(f"wrote {path}; run: ollama create {args.name} -f {path}")
+        return 0
     if args.models_command == "use":
         registry.use(args.name)
         print(f"active on-device model: {args.name}")
