@@ -21,7 +21,7 @@ from core.errors import ConfigError
 from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
 from core.privacy.secrets import KINDS, NO_SECRETS, Secrets
 from core.routing.seats import LargeSeat, OfflineSeat
-from core.store.recorder import StoreRecorder
+from core.store.recorder import StoreRecorder, TraceRecorder
 from core.tasks import AdHocTask, Task
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     run.add_argument("--allow", action="append", default=None,
                      help="allowed domain (repeatable); default: the start URL's host")
     add_agent_flags(run)
+    add_trace_flag(run)
     add_db_flag(run)
     run.set_defaults(handler=cmd_run)
 
     demo = sub.add_parser("demo", help="the agent works a bundled practice task")
     demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
     add_agent_flags(demo, large_choices=("claude", "openai", "teacher"))
+    add_trace_flag(demo)
     add_db_flag(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -99,6 +101,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     app.set_defaults(handler=cmd_app)
 
 
+def add_trace_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trace", action="store_true",
+                   help="save a Playwright trace per episode in traces/ next to the DB "
+                        "(paused while a secret is typed; view: playwright show-trace FILE)")
+
+
 class StepPrinter(EpisodeHooks):
     """Each step on the terminal, secret values masked."""
 
@@ -131,8 +139,14 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
     print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
     options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps)
     with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
+        hooks: list[EpisodeHooks] = [StoreRecorder(store), StepPrinter()]
+        tracer = TraceRecorder(session, store) if getattr(args, "trace", False) else None
+        if tracer is not None:
+            hooks.append(tracer)
         result = run_episode(task, session, router, secrets=secrets, options=options,
-                             hooks=[StoreRecorder(store), StepPrinter()])
+                             hooks=hooks)
+    for path in tracer.saved if tracer is not None else []:
+        print(f"trace: {path} (playwright show-trace {path})")
     if result.episode_id is None and result.error:  # it never started
         raise ConfigError(secrets.mask(result.error))
     print(secrets.mask(f"intent: {result.intent}"))
