@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CLIENT_URL = "mcp://client"   # the cloud_requests `url` of what an MCP client received
 CLIENT_MODEL = "mcp"
-START_TIMEOUT_S = 120.0       # the first page (Chromium, the detector and the model load)
+START_TIMEOUT_S = 900.0       # the first page: Chromium, the detector and the model load
 STEP_TIMEOUT_S = 600.0        # a client's action, or the device's steps up to the next view
 
 
