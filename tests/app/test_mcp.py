@@ -176,3 +176,42 @@ def test_every_response_is_in_cloud_requests(mcp_session: Session) -> None:
     assert steps[-1]["response"].endswith("ACTION: stop [" +  # type: ignore[union-attr]
                                           str(mcp_session.views[-1]["answer"]) + "]")
     assert mcp_session.audit and any(a["url"] == "mcp://client" for a in mcp_session.audit)
+
+
+def test_streamable_http_on_localhost(tmp_path: Path) -> None:
+    """`symbiote mcp --http PORT`: the same tools over streamable HTTP, bound to 127.0.0.1."""
+    import socket
+    import subprocess
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    params = server_params(tmp_path)
+    proc = subprocess.Popen([params.command, *params.args, "--http", str(port)],
+                            env={**os.environ, **(params.env or {})}, cwd=params.cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+
+        async def listing() -> tuple[set[str], object]:
+            async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write):
+                async with ClientSession(read, write) as client:
+                    await client.initialize()
+                    tools = {t.name for t in (await client.list_tools()).tools}
+                    result = await client.call_tool("list_episodes", {})
+                    return tools, result.structured_content
+
+        tools, episodes = anyio.run(listing)
+        assert {"run_task", "open", "observe", "act"} <= tools
+        assert episodes == {"result": []}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
