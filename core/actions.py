@@ -220,6 +220,43 @@ def describe_actions() -> str:
     return "\n".join(f"{cls.usage()}: {cls.doc()}" for cls in ACTIONS)
 
 
+# --- JSON schema (structured output: a cloud model's tool call) ---------------------------
+
+_JSON_TYPES: dict[str, dict[str, object]] = {
+    "id": {"type": "string", "pattern": "^[0-9]+$"}, "text": {"type": "string"},
+    "flag": {"type": "boolean"}, "direction": {"type": "string", "enum": ["up", "down"]},
+    "url": {"type": "string"}, "option": {"type": "string"}}
+
+
+def action_schema() -> dict[str, object]:
+    """A JSON schema of one step's answer: `reason`, the action's kind, and the arguments
+    of every kind (each kind reads only its own), derived from the kinds' ARGS."""
+    properties: dict[str, object] = {
+        "reason": {"type": "string", "description": "why this action, in one sentence"},
+        "action": {"type": "string", "enum": [cls.NAME for cls in ACTIONS],
+                   "description": "; ".join(f"{cls.usage()}: {cls.doc()}" for cls in ACTIONS)}}
+    for cls in ACTIONS:
+        for arg in cls.ARGS:
+            properties.setdefault(arg.field, dict(_JSON_TYPES[arg.kind]))
+    return {"type": "object", "properties": properties, "required": ["reason", "action"]}
+
+
+def action_from_fields(fields: Mapping[str, object]) -> str:
+    """The text form of an answer given as `action_schema` fields (parse it to check it)."""
+    cls = ACTION_BY_NAME.get(str(fields.get("action", "")).strip().lower())
+    if cls is None:
+        raise ActionParseError(f"unknown action {fields.get('action')!r}")
+    parts = [cls.NAME]
+    for arg in cls.ARGS:
+        if arg.field not in fields or fields[arg.field] is None:
+            if arg.optional:
+                continue
+            raise ActionParseError(f"{cls.NAME}: missing {arg.field}")
+        value = fields[arg.field]
+        parts.append(f"[{int(bool(value))}]" if arg.kind == "flag" else f"[{value}]")
+    return " ".join(parts)
+
+
 # --- GBNF ---------------------------------------------------------------------------------
 
 def _gbnf_literal(s: str) -> str:

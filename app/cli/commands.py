@@ -21,7 +21,7 @@ from core.errors import ConfigError
 from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
 from core.privacy.secrets import KINDS, NO_SECRETS, Secrets
 from core.routing.seats import LargeSeat, OfflineSeat
-from core.store.recorder import StoreRecorder
+from core.store.recorder import StoreRecorder, TraceRecorder
 from core.tasks import AdHocTask, Task
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     run.add_argument("--allow", action="append", default=None,
                      help="allowed domain (repeatable); default: the start URL's host")
     add_agent_flags(run)
+    add_trace_flag(run)
     add_db_flag(run)
     run.set_defaults(handler=cmd_run)
 
     demo = sub.add_parser("demo", help="the agent works a bundled practice task")
     demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
-    add_agent_flags(demo, large_choices=("claude", "teacher"))
+    add_agent_flags(demo, large_choices=("claude", "openai", "teacher"))
+    add_trace_flag(demo)
     add_db_flag(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -47,8 +49,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     sites.add_argument("--port", type=int, default=8800)
     sites.set_defaults(handler=cmd_sites)
 
-    export = sub.add_parser("export", help="write episodes as chat-style JSONL (redacted)")
-    export.add_argument("--out", type=Path, required=True)
+    export = sub.add_parser("export", help="write episodes as chat-style JSONL or a Hugging "
+                            "Face dataset (redacted)")
+    export.add_argument("--out", type=Path, required=True,
+                        help="a .jsonl file, or a new folder for --format trl|preference")
+    export.add_argument("--format", default="jsonl", choices=["jsonl", "trl", "preference"],
+                        help="jsonl (default); trl: a datasets folder in TRL's conversational "
+                             "messages format; preference: chosen/rejected pairs from "
+                             "speculative synthesis")
     export.add_argument("--outcome", default=None, help="only episodes with this outcome")
     export.add_argument("--episode", type=int, action="append", default=None)
     export.add_argument("--raw", action="store_true",
@@ -67,6 +75,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     models_sub.add_parser("list")
     use = models_sub.add_parser("use")
     use.add_argument("name")
+    export_model = models_sub.add_parser("export", help="a model for another runtime")
+    export_model.add_argument("name", help="registry name")
+    export_model.add_argument("--ollama", type=Path, required=True, metavar="DIR",
+                              help="write DIR/Modelfile and its GGUF files "
+                                   "(then: ollama create NAME -f DIR/Modelfile)")
     models.set_defaults(handler=cmd_models)
 
     secrets = sub.add_parser("secrets", help="the vault: secrets the agent types for you")
@@ -86,6 +99,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     app = sub.add_parser("app", help="open the desktop app")
     add_db_flag(app)
     app.set_defaults(handler=cmd_app)
+
+
+def add_trace_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trace", action="store_true",
+                   help="save a Playwright trace per episode in traces/ next to the DB "
+                        "(paused while a secret is typed; view: playwright show-trace FILE)")
 
 
 class StepPrinter(EpisodeHooks):
@@ -120,8 +139,14 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
     print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
     options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps)
     with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
+        hooks: list[EpisodeHooks] = [StoreRecorder(store), StepPrinter()]
+        tracer = TraceRecorder(session, store) if getattr(args, "trace", False) else None
+        if tracer is not None:
+            hooks.append(tracer)
         result = run_episode(task, session, router, secrets=secrets, options=options,
-                             hooks=[StoreRecorder(store), StepPrinter()])
+                             hooks=hooks)
+    for path in tracer.saved if tracer is not None else []:
+        print(f"trace: {path} (playwright show-trace {path})")
     if result.episode_id is None and result.error:  # it never started
         raise ConfigError(secrets.mask(result.error))
     print(secrets.mask(f"intent: {result.intent}"))
@@ -184,6 +209,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             "--raw: the export is not redacted; it holds whatever the pages and tasks showed")
     else:
         redact = export_redactor(vault_secrets())
+    if args.format != "jsonl":
+        from core.store.datasets_export import export_dataset
+
+        count = export_dataset(store, args.out, args.format, ids, redact=redact)
+        print(f"wrote {count} row(s) to {args.out} ({args.format}, datasets.load_from_disk)"
+              + ("" if args.raw else " (redacted)"))
+        return 0
     try:
         count = export_jsonl(store, args.out, ids, redact=redact)
     except OSError as exc:
@@ -193,19 +225,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from core.pricing import Prices, dollars
+
     store = open_store(args.db)
+    prices = Prices.load()
     rows = store.cloud_requests(args.episode)
     if not rows:
         which = f" for episode {args.episode}" if args.episode else ""
         print("no cloud requests recorded" + which)
         return 0
     total_in = total_out = 0
+    usage: list[tuple[str, int, int]] = []
     for row in rows:
-        total_in += _tokens(row["input_tokens"])
-        total_out += _tokens(row["output_tokens"])
+        tokens_in, tokens_out = _tokens(row["input_tokens"]), _tokens(row["output_tokens"])
+        total_in += tokens_in
+        total_out += tokens_out
+        usage.append((str(row["model"] or ""), tokens_in, tokens_out))
         print(f"#{row['id']} episode {row['episode_id']} step {row['step_idx']} "
               f"{row['created_at']} {row['status']} -> {row['url']} "
-              f"({row['input_tokens']} in / {row['output_tokens']} out tokens)")
+              f"({row['input_tokens']} in / {row['output_tokens']} out tokens, "
+              f"{dollars(prices.total(usage[-1:]))})")
         try:
             text = json.dumps(json.loads(str(row["payload"])), indent=2, ensure_ascii=False)
         except ValueError:
@@ -217,7 +256,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if row["error"]:
             print(f"  error: {row['error']}")
         print()
-    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens")
+    print(f"{len(rows)} request(s), {total_in} input / {total_out} output tokens, "
+          f"{dollars(prices.total(usage))}")
     return 0
 
 
@@ -269,6 +309,16 @@ def cmd_models(args: argparse.Namespace) -> int:
     from core.models import Registry
 
     registry = Registry()
+    if args.models_command == "export":
+        from core.ollama import export_ollama
+
+        try:
+            resolved = registry.resolve(args.name)
+        except ModelError as exc:
+            raise ConfigError(str(exc)) from exc
+        path = export_ollama(resolved, args.ollama)
+        print(f"wrote {path}; run: ollama create {args.name} -f {path}")
+        return 0
     if args.models_command == "use":
         registry.use(args.name)
         print(f"active on-device model: {args.name}")

@@ -20,8 +20,8 @@ from core.store.service import TrajectoryStore
 log = logging.getLogger(__name__)
 
 
-def add_agent_flags(p: argparse.ArgumentParser, *, large_choices: tuple[str, ...] = ("claude",)
-                    ) -> None:
+def add_agent_flags(p: argparse.ArgumentParser, *,
+                    large_choices: tuple[str, ...] = ("claude", "openai")) -> None:
     p.add_argument("--mode", default="local", choices=MODES,
                    help="routing: local (default, no network), cloud, hybrid, hybrid-redact")
     p.add_argument("--small", default=None, help="registry model for the on-device seat")
@@ -29,8 +29,14 @@ def add_agent_flags(p: argparse.ArgumentParser, *, large_choices: tuple[str, ...
                    help="what fills the large seat")
     p.add_argument("--grounding", default="rules", choices=sorted(GROUNDERS),
                    help="click grounding of the on-device policy; off: the model alone")
-    p.add_argument("--cloud-url", default=None, help="Anthropic API base URL")
-    p.add_argument("--cloud-model", default="claude-sonnet-5", help="cloud model name")
+    p.add_argument("--cloud-url", default=None,
+                   help="the large seat's API base URL (openai: any OpenAI-compatible server, "
+                        "e.g. http://127.0.0.1:8080/v1 for llama-server)")
+    p.add_argument("--cloud-model", default=None,
+                   help="cloud model name (default: claude-sonnet-5, or gpt-4o-mini for openai)")
+    p.add_argument("--budget", type=float, default=None, metavar="USD",
+                   help="stop an episode before a cloud request could take it over this many "
+                        "dollars (prices: resources/prices.json, prices.json in the data dir)")
     p.add_argument("--approval", default="never", choices=["always", "redacted", "never"],
                    help="ask before cloud requests: always, only when something was redacted, "
                         "or never")
@@ -52,7 +58,7 @@ def agent_config(args: argparse.Namespace) -> AgentConfig:
                        large="claude" if args.large == "teacher" else args.large,
                        grounding=args.grounding, cloud_url=args.cloud_url,
                        cloud_model=args.cloud_model, approval=args.approval,
-                       fallback_local=not args.no_fallback)
+                       fallback_local=not args.no_fallback, budget_usd=args.budget)
 
 
 def open_store(path: Path | None) -> TrajectoryStore:

@@ -30,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     bench.add_argument("--seed", type=int, default=1000, help="first seed")
     bench.add_argument("--out", type=Path, default=Path("results.json"))
     bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
-    add_agent_flags(bench, large_choices=("claude", "teacher"))
+    add_agent_flags(bench, large_choices=("claude", "openai", "teacher"))
     add_db_flag(bench)
     add_scale_flags(bench)
     bench.set_defaults(handler=cmd_bench)

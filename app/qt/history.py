@@ -59,6 +59,7 @@ from app.qt.explain import (
 from app.qt.widgets import FlowLayout, LiveView, StatusLine, dim, route_icon, wrapping
 from app.qt.worker import episode_secrets
 from core.errors import StoreError
+from core.pricing import Prices, dollars
 from core.privacy.boundary import export_redactor
 from core.store.export import redact_episode, to_chat
 from core.store.service import TrajectoryStore
@@ -86,6 +87,7 @@ class EpisodeRow:
     cloud_steps: int
     requests: int = 0
     tokens: int = 0
+    dollars: float | None = 0.0   # None: a model without a price
 
     @property
     def name(self) -> str:
@@ -100,7 +102,7 @@ class EpisodeRow:
         if not self.requests:
             return "nothing"
         plural = "s" if self.requests != 1 else ""
-        return f"{self.requests} request{plural}, {self.tokens:,} tokens"
+        return f"{self.requests} request{plural}, {self.tokens:,} tokens, {dollars(self.dollars)}"
 
 
 def site_of(start_url: str) -> str:
@@ -116,6 +118,8 @@ def site_of(start_url: str) -> str:
 def episode_rows(store: TrajectoryStore) -> list[EpisodeRow]:
     """One summary row per episode, newest first, without loading observations."""
     totals = store.cloud_request_totals()
+    usage = store.cloud_usage()
+    prices = Prices.load()
     rows = []
     for r in store.episode_summaries():
         requests, tokens_in, tokens_out = totals.get(r.id, (0, 0, 0))
@@ -123,11 +127,22 @@ def episode_rows(store: TrajectoryStore) -> list[EpisodeRow]:
                                site=site_of(r.start_url), mode=r.mode, outcome=r.outcome,
                                started_at=r.started_at, steps=r.steps,
                                cloud_steps=r.cloud_steps, requests=requests,
-                               tokens=tokens_in + tokens_out))
+                               tokens=tokens_in + tokens_out,
+                               dollars=prices.total(usage.get(r.id, []))))
     return rows
 
 
 # --- the replay -----------------------------------------------------------------------------
+
+def _usage(row: dict[str, object]) -> tuple[str, int, int]:
+    def count(value: object) -> int:
+        try:
+            return int(value or 0)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 0
+    return (str(row.get("model") or ""), count(row.get("input_tokens")),
+            count(row.get("output_tokens")))
+
 
 def _payload(row: dict[str, object]) -> dict[str, object]:
     try:
@@ -148,7 +163,8 @@ def request_html(row: dict[str, object]) -> str:
         status, f"sent, failed ({status})")
     parts = [f"<p><b>Request #{row.get('id')}</b> to {html.escape(str(row.get('url', '')))}: "
              f"{html.escape(said)} · {row.get('input_tokens') or 0} input / "
-             f"{row.get('output_tokens') or 0} output tokens</p>"]
+             f"{row.get('output_tokens') or 0} output tokens · "
+             f"{dollars(Prices.load().total([_usage(row)]))}</p>"]
     if placeholders:
         parts.append("<p><b>Replaced before sending</b> (the values stayed on this device): "
                      + html.escape(", ".join(placeholders)) + "</p>")

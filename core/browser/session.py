@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlparse
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -17,6 +18,9 @@ from core.browser.executor import execute_action
 from core.browser.views import Element, Observation
 from core.errors import BrowserError
 from core.privacy.secrets import NO_SECRETS, Secrets, origin_of
+
+if TYPE_CHECKING:
+    from core.browser.trace import Tracer
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +118,7 @@ class BrowserSession:
     _browser: Browser | None = None
     _context: BrowserContext | None = None
     _page: Page | None = None
+    tracer: Tracer | None = None   # an episode's Playwright trace (core.browser.trace)
 
     def __enter__(self) -> BrowserSession:
         self.start()
@@ -264,6 +269,8 @@ class BrowserSession:
             title = page.title()
         except PlaywrightError:
             title = ""
+        if self.tracer is not None:
+            self.tracer.after_observe(page.url)
         return Observation(url=page.url, title=title, elements=elements, last_error=last_error)
 
     def execute(self, action: Action, secrets: Secrets = NO_SECRETS) -> str:
@@ -274,6 +281,8 @@ class BrowserSession:
                         origin_of(action.url) or "?")
             self.refused_requests.append(action.url)
             return f"navigation to {action.url} refused: outside the task's allowed origins"
+        if self.tracer is not None:
+            self.tracer.before_execute(action, secrets, self.page.url)
         before = len(self.refused_requests)
         error = execute_action(self.page, action, secrets=secrets,
                                timeout_ms=self.config.action_timeout_ms)
@@ -284,6 +293,17 @@ class BrowserSession:
             error = error or (f"a request to {refused} was refused: "
                               "outside the task's allowed origins")
         return error
+
+    def start_trace(self, title: str = "") -> None:
+        from core.browser.trace import Tracer
+
+        if self._context is None:
+            raise BrowserError("the browser is not running")
+        self.tracer = Tracer(self._context, title)
+
+    def finish_trace(self, path: Path) -> list[Path]:
+        tracer, self.tracer = self.tracer, None
+        return tracer.finish(path) if tracer is not None else []
 
     def screenshot(self) -> bytes:
         return self.page.screenshot(type="png")

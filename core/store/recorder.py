@@ -3,6 +3,9 @@ as it happens, with the episode's secret values masked out of every text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from core.browser.session import BrowserSession
 from core.loop import EpisodeHooks, EpisodeResult, EpisodeStart, StepEvent
 from core.privacy.secrets import NO_SECRETS, Secrets
 from core.prompts import prompt_parts
@@ -58,3 +61,24 @@ def step_record(event: StepEvent, secrets: Secrets = NO_SECRETS) -> StepRecord:
         latency_ms=round(event.latency_ms, 2), error=mask(event.error),
         prompt_history=[mask(h) for h in parts.history_lines()],
         notes=[mask(n) for n in parts.notes], why=decision.why, url_after=mask(event.url_after))
+
+
+class TraceRecorder(EpisodeHooks):
+    """`--trace`: the episode's Playwright trace next to the DB (core.browser.trace says what
+    it holds and why it pauses around typed secrets)."""
+
+    def __init__(self, session: BrowserSession, store: TrajectoryStore) -> None:
+        self.session = session
+        self.folder = trace_folder(store)
+        self.saved: list[Path] = []
+
+    def on_start(self, start: EpisodeStart) -> None:
+        self.session.start_trace(title=start.task.id)
+
+    def on_finish(self, result: EpisodeResult) -> None:
+        name = f"episode-{result.episode_id if result.episode_id is not None else 'x'}.zip"
+        self.saved = self.session.finish_trace(self.folder / name)
+
+
+def trace_folder(store: TrajectoryStore) -> Path:
+    return store.path.parent / "traces"

@@ -31,6 +31,13 @@ def problems(exc: ValidationError) -> str:
                      for e in exc.errors(include_input=False)[:3])
 
 
+def _int(value: object) -> int:
+    try:
+        return int(value or 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -221,6 +228,18 @@ class TrajectoryStore:
             "COALESCE(SUM(output_tokens), 0) FROM cloud_requests "
             "WHERE episode_id IS NOT NULL GROUP BY episode_id").fetchall()
         return {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+    def cloud_usage(self) -> dict[int, list[tuple[str, int, int]]]:
+        """Per episode: (model, input tokens, output tokens) summed per model, for prices."""
+        rows = self.db.execute(
+            "SELECT episode_id, model, COALESCE(SUM(input_tokens), 0), "
+            "COALESCE(SUM(output_tokens), 0) FROM cloud_requests "
+            "WHERE episode_id IS NOT NULL GROUP BY episode_id, model").fetchall()
+        usage: dict[int, list[tuple[str, int, int]]] = {}
+        for episode_id, model, tokens_in, tokens_out in rows:
+            usage.setdefault(int(episode_id), []).append(
+                (str(model or ""), _int(tokens_in), _int(tokens_out)))
+        return usage
 
     def step_latencies(self, route: str = "local", limit: int = 200) -> list[float]:
         """Decision times (ms) of the newest `limit` steps on `route` (read-only)."""

@@ -429,7 +429,12 @@ def test_approve_goes_to_the_cloud_deny_stays_local_and_history_shows_it(
     window.tabs.setCurrentWidget(history)
     tokens = int(audited["input_tokens"]) + int(audited["output_tokens"])
     assert tokens > 0
-    assert history.table.item(0, 7).text() == f"1 request, {tokens:,} tokens"
+    from core.pricing import Prices, dollars
+
+    cost = dollars(Prices.load().cost(str(audited["model"]), int(audited["input_tokens"]),
+                                      int(audited["output_tokens"])))
+    assert cost.startswith("$")  # the model has a price (resources/prices.json)
+    assert history.table.item(0, 7).text() == f"1 request, {tokens:,} tokens, {cost}"
     history.select_ids([result.episode_id])
     grab(qtbot, window, "history_cloud.png")
     replay = history.open_selected()
@@ -441,6 +446,7 @@ def test_approve_goes_to_the_cloud_deny_stays_local_and_history_shows_it(
     sent = replay.cloud.toPlainText()
     assert "Canvas Day Backpack" in sent  # the payload, as `symbiote audit` shows it
     assert f"{audited['input_tokens']} input / {audited['output_tokens']} output tokens" in sent
+    assert cost in sent
     assert "sent and answered" in sent and "The backpack link opens its page" in sent
     assert replay.info.tabText(1) == "Sent to the cloud (1)"
     grab(qtbot, replay, "replay_cloud_step.png")

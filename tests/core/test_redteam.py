@@ -1046,7 +1046,7 @@ def test_audit_prints_every_row_around_a_bad_one(
     assert all(f"#{n} episode 1 step {n - 1}" in out for n in range(1, 6)), out
     assert '"first": "row"' in out and '"last": "row"' in out
     assert "(payload of request #2 is not valid JSON: shown as stored)" in out
-    assert out.rstrip().endswith("5 request(s), 4 input / 3 output tokens")
+    assert out.rstrip().endswith("5 request(s), 4 input / 3 output tokens, price unknown")
 
 
 def test_a_task_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:

@@ -5,6 +5,11 @@ It records every request (headers and the exact JSON body) and answers with what
 also answer with an HTTP error status to exercise the cloud policy's error handling, or with a
 200 whose body is not a Messages reply at all (`raw_reply`: a proxy's HTML login page, odd
 JSON), as a misconfigured base URL or a captive portal would.
+
+A request that offers tools (the cloud seat's structured output) is answered, when
+`tool_use` is on, with a `tool_use` block whose input holds the responder's REASON/ACTION as
+the action schema's fields; otherwise, as a model that ignores the tools, with text.
+`tests.support.openai_server.FakeOpenAI` is the same server speaking `/v1/chat/completions`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class FakeAnthropic:
     status: int = 200
     requests: list[Recorded] = field(default_factory=list)
     raw_reply: tuple[str, bytes] | None = None  # (content-type, body) sent with status 200
+    tool_use: bool = False                      # answer a request with tools by a tool call
 
     def __post_init__(self) -> None:
         fake = self
@@ -55,15 +61,7 @@ class FakeAnthropic:
                     self.end_headers()
                     self.wfile.write(data)
                     return
-                text = fake.responder(body)
-                words = len(raw.split())
-                self._send(200, {
-                    "id": f"msg_fake_{len(fake.requests)}", "type": "message",
-                    "role": "assistant", "model": body.get("model", "fake"),
-                    "content": [{"type": "text", "text": text}],
-                    "stop_reason": "end_turn", "stop_sequence": None,
-                    "usage": {"input_tokens": words, "output_tokens": len(text.split())},
-                })
+                self._send(200, fake.reply(body, fake.responder(body), len(raw.split())))
 
             def _send(self, status: int, payload: dict[str, object]) -> None:
                 data = json.dumps(payload).encode("utf-8")
@@ -80,6 +78,19 @@ class FakeAnthropic:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def reply(self, body: dict[str, object], text: str, words: int) -> dict[str, object]:
+        """The Messages API's answer carrying `text` (or its tool call)."""
+        content: list[dict[str, object]] = [{"type": "text", "text": text}]
+        if self.tool_use and body.get("tools"):
+            content = [{"type": "tool_use", "id": f"toolu_fake_{len(self.requests)}",
+                        "name": body["tools"][0]["name"],  # type: ignore[index]
+                        "input": tool_input(text)}]
+        return {"id": f"msg_fake_{len(self.requests)}", "type": "message",
+                "role": "assistant", "model": body.get("model", "fake"), "content": content,
+                "stop_reason": "tool_use" if self.tool_use else "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": words, "output_tokens": len(text.split())}}
+
     def __enter__(self) -> FakeAnthropic:
         self._thread.start()
         return self
@@ -90,3 +101,16 @@ class FakeAnthropic:
 
     def all_payload_text(self) -> str:
         return "\n".join(r.raw for r in self.requests)
+
+
+def tool_input(text: str) -> dict[str, object]:
+    """REASON/ACTION text as the fields of core.actions.action_schema."""
+    from core.actions import parse_action
+
+    reason = text.split("REASON:", 1)[1].split("\n", 1)[0].strip() if "REASON:" in text else ""
+    action = parse_action(text.split("ACTION:", 1)[1]) if "ACTION:" in text else None
+    fields: dict[str, object] = {"reason": reason}
+    if action is not None:
+        fields["action"] = action.NAME
+        fields.update({arg.field: getattr(action, arg.field) for arg in action.ARGS})
+    return fields
