@@ -28,3 +28,13 @@ def user_data_dir() -> Path:
 
 def default_db_path() -> Path:
     return user_data_dir() / "symbiote.db"
+
+
+def workflows_dir() -> Path:
+    """Saved workflows, one JSON file each."""
+    return user_data_dir() / "workflows"
+
+
+def profiles_dir() -> Path:
+    """Persistent Chromium profiles (`--profile NAME`): the user's logins. Never exported."""
+    return user_data_dir() / "profiles"
