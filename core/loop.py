@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from core.actions import Action, ElementAction, Note, Scroll, Stop
 from core.browser.session import BrowserSession
@@ -167,8 +168,7 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 break
             latency_ms = (time.perf_counter() - t0) * 1000
             error = _act(session, decision, secrets, context, progress,
-                         lambda action: _approved(options.confirm, confirmer, action, context,
-                                                  secrets))
+                         partial(_approved, options.confirm, confirmer))
             event = StepEvent(episode_id, idx, context, decision, error, latency_ms,
                               _url(session), session.try_screenshot() if options.screenshots
                               else None)
@@ -222,13 +222,14 @@ def _approved(mode: str, confirmer: Confirmer | None, action: Action, context: S
 
 
 def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context: StepContext,
-         progress: _Progress, approve: Callable[[Action], str] = lambda action: "") -> str:
+         progress: _Progress,
+         approve: Callable[[Action, StepContext, Secrets], str] | None = None) -> str:
     """Execute the decision (secrets only where they belong, irreversible actions only once the
     user approved them); '' or the error."""
     action = decision.action
     error = secrets.guard(action, context.intent, context.observation)
-    if not error and not decision.meta.get("performed"):
-        error = approve(action)
+    if not error and approve is not None and not decision.meta.get("performed"):
+        error = approve(action, context, secrets)
     # An action the user did in the browser themselves (take-over) is recorded, not repeated.
     if not error and not isinstance(action, Note | Stop) and not decision.meta.get("performed"):
         error = session.execute(action, secrets)

@@ -8,7 +8,7 @@ import argparse
 import logging
 import sys
 
-from app.cli import commands, learn
+from app.cli import commands, learn, workflows
 from core.errors import SymbioteError
 from core.privacy.secrets import install_log_mask
 
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands.add_parsers(sub)
     learn.add_parsers(sub)
+    workflows.add_parsers(sub)
     return parser
 
 
