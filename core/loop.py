@@ -228,10 +228,9 @@ def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context:
     user approved them); '' or the error."""
     action = decision.action
     error = secrets.guard(action, context.intent, context.observation)
-    if not error and approve is not None and not decision.meta.get("performed"):
+    if not error and approve is not None:
         error = approve(action, context, secrets)
-    # An action the user did in the browser themselves (take-over) is recorded, not repeated.
-    if not error and not isinstance(action, Note | Stop) and not decision.meta.get("performed"):
+    if not error and not isinstance(action, Note | Stop):
         error = session.execute(action, secrets)
     if isinstance(action, Note):
         progress.notes.append(action.text)
