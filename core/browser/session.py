@@ -136,7 +136,12 @@ class BrowserSession:
         except PlaywrightError as exc:
             self._pw.stop()
             self._pw = None
-            raise BrowserError(f"Chromium did not start: {exc.message.splitlines()[0]}") from exc
+            hint = ("; a visible window needs a display: run under `xvfb-run` or set DISPLAY"
+                    if not self.config.headless and os.name == "posix"
+                    and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+                    else "")
+            raise BrowserError(f"Chromium did not start: {exc.message.splitlines()[0]}{hint}"
+                               ) from exc
         except BrowserError:
             self._pw.stop()
             self._pw = None
