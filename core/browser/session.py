@@ -119,6 +119,7 @@ class BrowserSession:
     _browser: Browser | None = None
     _context: BrowserContext | None = None
     _page: Page | None = None
+    _executable: str = ""
 
     def __enter__(self) -> BrowserSession:
         self.start()
@@ -140,8 +141,9 @@ class BrowserSession:
                     if not self.config.headless and os.name == "posix"
                     and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
                     else "")
-            raise BrowserError(f"Chromium did not start: {exc.message.splitlines()[0]}{hint}"
-                               ) from exc
+            where = f" at {self._executable}" if self._executable else ""
+            raise BrowserError(f"Chromium{where} did not start: "
+                               f"{exc.message.splitlines()[0]}{hint}") from exc
         except BrowserError:
             self._pw.stop()
             self._pw = None
@@ -166,7 +168,7 @@ class BrowserSession:
                                    "--remote-debugging-port=9222)") from exc
             contexts = self._browser.contexts
             return contexts[0] if contexts else self._browser.new_context(viewport=viewport)
-        executable = find_chromium(self.config.executable)
+        executable = self._executable = find_chromium(self.config.executable)
         args = list(CHROMIUM_FLAGS)
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.append("--no-sandbox")
