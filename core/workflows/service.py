@@ -173,7 +173,8 @@ def workflow_from_episode(episode: EpisodeRecord, name: str,
     all_params = {**explicit, **typed}
     return Workflow(name=name, intent=_template(episode.intent, all_params, whole_words=True),
                     start_url=episode.start_url, params=all_params, steps=steps,
-                    allowed_domains=[urlparse(episode.start_url).netloc] or None,
+                    allowed_domains=[host] if (host := urlparse(episode.start_url).netloc)
+                    else None,
                     source_episode=episode.id, source=episode.source,
                     created_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
