@@ -199,7 +199,8 @@ class DemonstrationRecorder:
         context = StepContext(intent=self._intent, observation=observation,
                               history=tuple(self._history), step=idx, task_id=self.task.id,
                               episode_id=self._episode_id)
-        decision = Decision(action, "Demonstrated by the user.", "local", POLICY_ID,
+        element = observation.element(getattr(action, "id", ""))
+        decision = Decision(action, _rationale(action, element), "local", POLICY_ID,
                             why="demonstrated by the user")
         url_after = self._last_url
         try:
@@ -208,9 +209,21 @@ class DemonstrationRecorder:
             pass
         event = StepEvent(self._episode_id, idx, context, decision, "", 0.0, url_after)
         self.steps.append(event)
-        element = observation.element(getattr(action, "id", ""))
         self._history.append(HistoryItem(action=action, rationale=decision.rationale,
                                          described=named_text(action, element),
                                          url=observation.url))
         for hook in self.hooks:
             hook.on_step(event)
+
+
+def _rationale(action: Action, element: Element | None) -> str:
+    """What the user did, in the words a rationale uses (the trainer learns from it)."""
+    name = repr(element.name) if element is not None and element.name else "the field"
+    if isinstance(action, Click):
+        return f"Click {name}." if element is not None and element.name else "Click it."
+    if isinstance(action, Type):
+        what = "the secret" if "{{secret:" in action.text else repr(action.text)
+        return f"Enter {what} in {name}" + (" and submit." if action.press_enter else ".")
+    if isinstance(action, Select):
+        return f"Choose {action.option!r} in {name}."
+    return "Open the page." if isinstance(action, Goto) else ""
