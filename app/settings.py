@@ -39,6 +39,8 @@ class AppSettings(BaseModel):
     allowed_domains: list[str] = Field(default_factory=list)   # empty: the start URL's host
     always_approve_sites: list[str] = Field(default_factory=list)
     headed: bool = False                       # show the Chromium window beside the app
+    # Ask before irreversible actions (pay, buy, delete, send, change settings): core.confirm.
+    confirm: Literal["always", "irreversible", "never"] = "irreversible"
     max_steps: int | None = Field(None, ge=1, le=200)
 
     @field_validator("cloud_base_url")

@@ -51,3 +51,7 @@ class VaultError(SymbioteError):
 
 class SecretMissing(SymbioteError):
     """A `{{secret:NAME}}` placeholder names no secret the episode may use."""
+
+
+class WorkflowError(SymbioteError):
+    """A workflow cannot be saved, found or run as asked; the message says which and why."""

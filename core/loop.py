@@ -12,10 +12,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
-from core.actions import ElementAction, Note, Scroll, Stop
+from core.actions import Action, ElementAction, Note, Scroll, Stop
 from core.browser.session import BrowserSession
 from core.browser.views import Observation
+from core.confirm import Confirmer, ask, confirm_request, needs_confirmation
 from core.errors import BrowserError, PolicyError
 from core.policies.base import HistoryItem, StepContext
 from core.policies.formats import named_text
@@ -34,6 +36,9 @@ class EpisodeOptions:
     seed: int | None = None
     source: str = "agent"           # who demonstrated it, for the trainer: agent, teacher, …
     screenshots: bool = False       # a screenshot after every step, for hooks that show them
+    # Irreversible actions (core.confirm): held for the user's approval. The front ends
+    # default to "irreversible"; harnesses (bench, cycle, tests) run with "never".
+    confirm: str = "never"
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,10 @@ class _Progress:
 def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 secrets: Secrets = NO_SECRETS, hooks: Sequence[EpisodeHooks] = (),
                 options: EpisodeOptions = EpisodeOptions(),
-                should_stop: Callable[[], bool] | None = None) -> EpisodeResult:
+                should_stop: Callable[[], bool] | None = None,
+                confirmer: Confirmer | None = None) -> EpisodeResult:
+    """`confirmer` answers whether a held irreversible action may go ahead (options.confirm);
+    with none, a held action is declined."""
     started = time.perf_counter()
     session.allowed_domains = task.allowed_domains
     try:
@@ -159,7 +167,8 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 log.error("policy failed at step %d: %s", idx, exc)
                 break
             latency_ms = (time.perf_counter() - t0) * 1000
-            error = _act(session, decision, secrets, context, progress)
+            error = _act(session, decision, secrets, context, progress,
+                         partial(_approved, options.confirm, confirmer))
             event = StepEvent(episode_id, idx, context, decision, error, latency_ms,
                               _url(session), session.try_screenshot() if options.screenshots
                               else None)
@@ -199,11 +208,28 @@ def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progre
                        episode_id=episode_id)
 
 
+def _approved(mode: str, confirmer: Confirmer | None, action: Action, context: StepContext,
+              secrets: Secrets) -> str:
+    """'' when `action` may go ahead; else why not, as the next observation says it."""
+    reason = needs_confirmation(mode, action, context.observation)
+    if not reason:
+        return ""
+    request = confirm_request(context.step, action, reason, context.observation, secrets)
+    if ask(confirmer, request):
+        log.info("the user approved %s", request.described)
+        return ""
+    return f"the user declined {request.described} ({reason}); do not try it again"
+
+
 def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context: StepContext,
-         progress: _Progress) -> str:
-    """Execute the decision (secrets only where they belong); '' or the error."""
+         progress: _Progress,
+         approve: Callable[[Action, StepContext, Secrets], str] | None = None) -> str:
+    """Execute the decision (secrets only where they belong, irreversible actions only once the
+    user approved them); '' or the error."""
     action = decision.action
     error = secrets.guard(action, context.intent, context.observation)
+    if not error and approve is not None:
+        error = approve(action, context, secrets)
     if not error and not isinstance(action, Note | Stop):
         error = session.execute(action, secrets)
     if isinstance(action, Note):

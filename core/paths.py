@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+
+from core.errors import ConfigError
 
 
 def _resources_dir() -> Path:
@@ -28,3 +31,21 @@ def user_data_dir() -> Path:
 
 def default_db_path() -> Path:
     return user_data_dir() / "symbiote.db"
+
+
+def workflows_dir() -> Path:
+    """Saved workflows, one JSON file each."""
+    return user_data_dir() / "workflows"
+
+
+def profiles_dir() -> Path:
+    """Persistent Chromium profiles (`--profile NAME`): the user's logins. Never exported."""
+    return user_data_dir() / "profiles"
+
+
+def profile_dir(name: str) -> Path:
+    """The folder of one named profile; a name is letters, digits, '_', '-' or '.'."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+        raise ConfigError(f"{name!r} is not a profile name: use letters, digits, '_', '-' "
+                          "or '.'")
+    return profiles_dir() / name

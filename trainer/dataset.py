@@ -49,7 +49,8 @@ from core.store.views import EpisodeRecord
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOURCES = ("teacher", "speculative", "approved", "exploration")
+# "demonstration": a recording of the user doing the task (`symbiote record`).
+DEFAULT_SOURCES = ("teacher", "speculative", "approved", "exploration", "demonstration")
 RATIONALE_CUE = "\nCHOSEN ACTION: {action}\nExplain the choice."
 
 

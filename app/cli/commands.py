@@ -9,19 +9,31 @@ from pathlib import Path
 
 from app.cli.config import (
     add_agent_flags,
+    add_browser_flags,
+    add_confirm_flag,
     add_db_flag,
     agent_config,
+    browser_config,
     cli_approver,
+    cli_confirmer,
     open_store,
     vault_secrets,
 )
 from core.agent import build_router
-from core.browser.session import BrowserConfig, BrowserSession
+from core.browser.session import BrowserSession
 from core.errors import ConfigError
-from core.loop import EpisodeHooks, EpisodeOptions, EpisodeStart, StepEvent, run_episode
+from core.loop import (
+    EpisodeHooks,
+    EpisodeOptions,
+    EpisodeResult,
+    EpisodeStart,
+    StepEvent,
+    run_episode,
+)
 from core.privacy.secrets import KINDS, NO_SECRETS, Secrets
 from core.routing.seats import LargeSeat, OfflineSeat
 from core.store.recorder import StoreRecorder, TraceRecorder
+from core.store.service import TrajectoryStore
 from core.tasks import AdHocTask, Task
 
 log = logging.getLogger(__name__)
@@ -35,6 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                      help="allowed domain (repeatable); default: the start URL's host")
     add_agent_flags(run)
     add_trace_flag(run)
+    add_confirm_flag(run)
+    add_browser_flags(run)
     add_db_flag(run)
     run.set_defaults(handler=cmd_run)
 
@@ -42,6 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     demo.add_argument("--task", default=None, help="practice task id (default: a login task)")
     add_agent_flags(demo, large_choices=("claude", "openai", "teacher"))
     add_trace_flag(demo)
+    add_confirm_flag(demo)
     add_db_flag(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -137,16 +152,21 @@ def run_task(task: Task, args: argparse.Namespace, secrets: Secrets,
     router = build_router(agent_config(args), store=store, approver=cli_approver,
                           large_seat=large_seat)
     print(f"task: {task.id}  mode: {args.mode}  policy: {router.id}")
-    options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps)
-    with BrowserSession(BrowserConfig(headless=not args.headed)) as session:
+    options = EpisodeOptions(mode=args.mode, max_steps=args.max_steps, confirm=args.confirm)
+    with BrowserSession(browser_config(args)) as session:
         hooks: list[EpisodeHooks] = [StoreRecorder(store), StepPrinter()]
         tracer = TraceRecorder(session, store) if getattr(args, "trace", False) else None
         if tracer is not None:
             hooks.append(tracer)
         result = run_episode(task, session, router, secrets=secrets, options=options,
-                             hooks=hooks)
+                             hooks=hooks, confirmer=cli_confirmer)
     for path in tracer.saved if tracer is not None else []:
         print(f"trace: {path} (playwright show-trace {path})")
+    return report(result, store, secrets)
+
+
+def report(result: EpisodeResult, store: TrajectoryStore, secrets: Secrets) -> int:
+    """The episode's verdict on the terminal."""
     if result.episode_id is None and result.error:  # it never started
         raise ConfigError(secrets.mask(result.error))
     print(secrets.mask(f"intent: {result.intent}"))

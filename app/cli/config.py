@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 from core.agent import AgentConfig
+from core.browser.session import BrowserConfig
+from core.confirm import CONFIRM_MODES, CONFIRM_TIMEOUT_S, ConfirmRequest
 from core.errors import VaultError
-from core.paths import default_db_path
+from core.paths import default_db_path, profile_dir
 from core.policies.grounding import GROUNDERS
 from core.privacy.rules import MODES
 from core.privacy.secrets import NO_SECRETS, Secrets
@@ -44,6 +46,49 @@ def add_agent_flags(p: argparse.ArgumentParser, *,
                    help="fail instead of letting the local model decide when the cloud fails")
     p.add_argument("--headed", action="store_true", help="show the Chromium window")
     p.add_argument("--max-steps", type=int, default=None, help="step budget per episode")
+
+
+def add_browser_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default=None,
+                   help="keep this named browser profile (logins, cookies) in the data dir "
+                        "across runs; default: a fresh, empty profile")
+    p.add_argument("--cdp-url", default=None,
+                   help="attach to a Chromium you already run (started with "
+                        "--remote-debugging-port=9222): http://127.0.0.1:9222")
+
+
+def add_confirm_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confirm", default="irreversible", choices=CONFIRM_MODES,
+                   help="ask before actions: always, only irreversible ones (pay, buy, "
+                        "delete, send, change settings; the default) or never")
+
+
+def browser_config(args: argparse.Namespace, headed: bool | None = None) -> BrowserConfig:
+    profile = getattr(args, "profile", None)
+    return BrowserConfig(headless=not (headed if headed is not None else args.headed),
+                         profile_dir=profile_dir(profile) if profile else None,
+                         cdp_url=getattr(args, "cdp_url", None))
+
+
+def cli_confirmer(request: ConfirmRequest, timeout_s: float = CONFIRM_TIMEOUT_S) -> bool:
+    """Ask on the terminal before an irreversible action; no terminal, or no answer within
+    `timeout_s`, is a no."""
+    import select
+
+    if not sys.stdin or not sys.stdin.isatty():
+        print(f"  declined {request.described}: no terminal to ask for approval",
+              file=sys.stderr)
+        return False
+    print(f"\n--- approval needed (step {request.step + 1}) ---")
+    print(f"{request.described}\n  on {request.url}\n  {request.reason}")
+    for name, value in request.fields:
+        print(f"  {name}: {value}")
+    print(f"allow it? [y/N] (no answer in {timeout_s:.0f} s is no) ", end="", flush=True)
+    ready, _, _ = select.select([sys.stdin], [], [], timeout_s)
+    if not ready:
+        print("\n  no answer: declined")
+        return False
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def add_db_flag(p: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from core.models import Registry
 from core.routing.base import Router
 from core.routing.privacy import PrivacyRouter
 from core.routing.seats import OfflineSeat
+from trainer.dataset import DEFAULT_SOURCES
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="registry model to start from (default: active)")
     train.add_argument("--out", required=True, help="registry name of the new model")
     train.add_argument("--jsonl", type=Path, default=None, help="train from an export, not the DB")
-    train.add_argument("--sources", default="teacher,speculative,approved,exploration",
+    train.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
                        help="episode sources to learn from")
     train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
     train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")

@@ -8,7 +8,7 @@ import argparse
 import logging
 import sys
 
-from app.cli import commands, integrations, learn
+from app.cli import commands, integrations, learn, workflows
 from core.errors import SymbioteError
 from core.privacy.secrets import install_log_mask
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(sub)
     learn.add_parsers(sub)
     integrations.add_parsers(sub)
+    workflows.add_parsers(sub)
     return parser
 
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -58,12 +59,13 @@ from app.qt.explain import (
 )
 from app.qt.widgets import FlowLayout, LiveView, StatusLine, dim, route_icon, wrapping
 from app.qt.worker import episode_secrets
-from core.errors import StoreError
+from core.errors import StoreError, WorkflowError
 from core.pricing import Prices, dollars
 from core.privacy.boundary import export_redactor
 from core.store.export import redact_episode, to_chat
 from core.store.service import TrajectoryStore
 from core.store.views import EpisodeRecord
+from core.workflows.service import WorkflowLibrary, workflow_from_episode
 
 log = logging.getLogger(__name__)
 
@@ -389,6 +391,7 @@ class ExportJob(QThread):
 
 class HistoryPanel(QWidget):
     exported = Signal(str, int)  # (path, episodes)
+    workflow_saved = Signal(str)  # the new workflow's name
 
     def __init__(self, store_path: Path, vault: object = None) -> None:
         super().__init__()
@@ -441,10 +444,13 @@ class HistoryPanel(QWidget):
         self.redact_check.setToolTip("Names, contacts, card numbers, … become placeholders "
                                      "such as <EMAIL_7QX2> in the exported file.")
         self.export_button = QPushButton("E&xport selected…")
+        self.workflow_button = QPushButton("Save as wor&kflow…")
+        self.workflow_button.setToolTip("Replay this finished episode later with no model, "
+                                        "its typed values as parameters.")
         action_row = QWidget()
         actions = FlowLayout(action_row)
-        for widget in (self.open_button, self.delete_button, self.redact_check,
-                       self.export_button):
+        for widget in (self.open_button, self.workflow_button, self.delete_button,
+                       self.redact_check, self.export_button):
             actions.addWidget(widget)
 
         self.export_box = QGroupBox("Export")
@@ -485,6 +491,7 @@ class HistoryPanel(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.export_button.clicked.connect(self._ask_export)
+        self.workflow_button.clicked.connect(lambda: self.save_as_workflow())
         self._narrow: bool | None = None
 
     @property
@@ -585,6 +592,29 @@ class HistoryPanel(QWidget):
         self.replay = ReplayDialog(episode, shots, self, requests=requests)
         self.replay.show()
         return self.replay
+
+    def save_as_workflow(self, name: str | None = None,
+                         library: WorkflowLibrary | None = None) -> Path | None:
+        """The selected finished episode as a workflow (`name` asked for when not given)."""
+        ids = self.selected_ids()
+        if not ids:
+            self._say("Select a finished episode to save as a workflow.", error=True)
+            return None
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save as workflow", "Workflow name:")
+            if not ok or not name.strip():
+                return None
+        try:
+            workflow = workflow_from_episode(self.store.episode(ids[0]), name.strip())
+            path = (library or WorkflowLibrary()).save(workflow)
+        except (StoreError, WorkflowError) as exc:
+            self._say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
+            return None
+        params = ", ".join(workflow.params) or "none"
+        self._say(f"Saved workflow “{workflow.name}” ({len(workflow.steps)} steps, "
+                  f"parameters: {params}). Run it from the Workflows tab.")
+        self.workflow_saved.emit(workflow.name)
+        return path
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.control import ConfirmBroker, WorkflowsPanel
 from app.qt.dialogs import ApprovalBroker
 from app.qt.explain import MODE_NAMES, result_words, task_name
 from app.qt.history import HistoryPanel
@@ -74,6 +75,8 @@ from core.errors import StoreError, SymbioteError
 from core.loop import EpisodeResult
 from core.privacy.rules import MODES
 from core.privacy.secrets import NO_SECRETS, Secrets
+from core.workflows.replay import fill, parameter_values
+from core.workflows.views import Workflow
 from trainer.suites.sites import SiteServer
 
 if TYPE_CHECKING:
@@ -452,13 +455,19 @@ class MainWindow(QMainWindow):
         self.broker = ApprovalBroker(settings.approval_timeout_s, settings.always_approve_sites,
                                      on_always=self._always_for_site, parent=self)
 
+        self.confirm_broker = ConfirmBroker(settings.approval_timeout_s, parent=self)
+
         self.run_panel = RunPanel(self.practice, practice_base, settings)
         self.history = HistoryPanel(store_path, vault=vault)
+        self.workflows = WorkflowsPanel()
         self.settings_panel = SettingsPanel(settings, vault=vault, settings_file=settings_file)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.run_panel, "Ru&n")
         self.tabs.addTab(self.history, "&History")
+        self.tabs.addTab(self.workflows, "&Workflows")
         self.tabs.addTab(self.settings_panel, "Se&ttings")
+        self.history.workflow_saved.connect(lambda _name: self.workflows.refresh())
+        self.workflows.run_requested.connect(self.start_workflow)
         self.setCentralWidget(self.tabs)
         panel = self.run_panel
         panel.run_button.clicked.connect(self.start_run)
@@ -516,18 +525,43 @@ class MainWindow(QMainWindow):
                              "Add a key in Settings, or run on this device.", error=True)
                 return
         self.run_panel.remember_url(spec.start_url)
+        self._launch(WorkerInputs(
+            task=task, spec=spec, settings=self.settings.model_copy(),
+            store_path=self.store_path, router_factory=self.router_factory,
+            approver=self.broker, vault=self.vault, practice_secrets=self.practice_secrets,
+            confirmer=self.confirm_broker),
+            task_name(task.id, getattr(task, "intent", spec.intent), 60))
+
+    def start_workflow(self, workflow: Workflow, values: dict[str, str]) -> None:
+        """Replay a saved workflow with these parameter values; where it no longer fits the
+        page, the agent of the Run tab's mode takes over."""
+        if self.is_running():
+            return
+        try:
+            filled = parameter_values(workflow, values)
+            intent = fill(workflow.intent, filled)
+        except SymbioteError as exc:
+            self.workflows.status.say(str(exc), error=True)
+            return
+        self.tabs.setCurrentWidget(self.run_panel)
+        spec = RunSpec(intent=intent, start_url=workflow.start_url,
+                       mode=self.run_panel.mode_combo.currentText(),
+                       headed=self.run_panel.headed_check.isChecked())
+        self._launch(WorkerInputs(
+            task=None, spec=spec, settings=self.settings.model_copy(),
+            store_path=self.store_path, router_factory=self.router_factory,
+            approver=self.broker, vault=self.vault, confirmer=self.confirm_broker,
+            workflow=workflow, values=filled), f"workflow {workflow.name}")
+
+    def _launch(self, inputs: WorkerInputs, name: str) -> None:
         self.run_panel.clear_steps()
         self.run_panel.set_running(True)
-        name = task_name(task.id, getattr(task, "intent", spec.intent), 60)
         self.broker.task_label = name
-        self._status(f"Running “{name}” {MODE_NAMES.get(spec.mode, spec.mode)}.")
+        self._status(f"Running “{name}” {MODE_NAMES.get(inputs.spec.mode, inputs.spec.mode)}.")
         self._budget, self._deciding = 0, None
         self._set_phase("Starting…")
         self._tick.start()
-        worker = AgentWorker(WorkerInputs(
-            task=task, spec=spec, settings=self.settings.model_copy(),
-            store_path=self.store_path, router_factory=self.router_factory,
-            approver=self.broker, vault=self.vault, practice_secrets=self.practice_secrets))
+        worker = AgentWorker(inputs)
         worker.phase.connect(self._set_phase)
         worker.preview.connect(self.run_panel.show_start)
         worker.started.connect(self._episode_started)
@@ -544,6 +578,7 @@ class MainWindow(QMainWindow):
         if self.is_running() and self.worker is not None:
             self.worker.request_stop()
             self.broker.deny_all()  # an open approval would hold the worker forever
+            self.confirm_broker.decline_all()
             self._set_phase("Stopping after the current step…")
 
     def _set_phase(self, text: str) -> None:

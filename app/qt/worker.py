@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -29,6 +29,7 @@ from app.settings import AppSettings
 from core.actions import ElementAction
 from core.agent import AgentConfig, build_router
 from core.browser.session import BrowserConfig, BrowserSession
+from core.confirm import Confirmer
 from core.errors import BrowserError, SymbioteError
 from core.loop import (
     EpisodeHooks,
@@ -46,6 +47,8 @@ from core.routing.privacy import Approver
 from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
 from core.tasks import AdHocTask, Task
+from core.workflows.replay import ReplayRouter, WorkflowTask
+from core.workflows.views import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +383,7 @@ def _close(session: BrowserSession) -> None:
 
 @dataclass
 class WorkerInputs:
-    task: Task
+    task: Task | None            # None: the workflow's own (WorkflowTask)
     spec: RunSpec
     settings: AppSettings
     store_path: Path
@@ -388,6 +391,9 @@ class WorkerInputs:
     approver: Approver
     vault: object = None
     practice_secrets: Secrets = NO_SECRETS
+    confirmer: Confirmer | None = None           # irreversible actions (settings.confirm)
+    workflow: Workflow | None = None             # replay it; the router factory's agent
+    values: dict[str, str] = field(default_factory=dict)  # takes over where it must
 
 
 class _Forward(EpisodeHooks):
@@ -457,7 +463,17 @@ class AgentWorker(QObject):
             self.finished.emit()
 
     def _run(self, acquire: Callable[[], BrowserSession], inputs: WorkerInputs) -> None:
-        task = inputs.task
+        contexts: list[RunContext] = []
+        replay: ReplayRouter | None = None
+        if inputs.workflow is not None:
+            # The agent is built only if the replay needs it: a replay loads no model.
+            replay = ReplayRouter(inputs.workflow, inputs.values,
+                                  lambda: inputs.router_factory(contexts[0]))
+            task: Task = WorkflowTask(inputs.workflow, inputs.values,
+                                      lambda: replay.state)  # type: ignore[union-attr]
+        else:
+            assert inputs.task is not None
+            task = inputs.task
         extra = inputs.practice_secrets if task.source == "practice" else NO_SECRETS
         secrets = episode_secrets(inputs.vault, extra)
         self.phase.emit("Starting the browser…")
@@ -477,23 +493,27 @@ class AgentWorker(QObject):
         if self._stop.is_set():
             self.failed.emit("Stopped before the first step.")
             return
-        self.phase.emit("Preparing the agent (loading the on-device model"
-                        + (" and the privacy detector" if inputs.spec.mode != "local" else "")
-                        + " the first time)…")
+        if replay is None:
+            self.phase.emit("Preparing the agent (loading the on-device model"
+                            + (" and the privacy detector" if inputs.spec.mode != "local"
+                               else "") + " the first time)…")
         # A connection of its own: the GUI thread reads history while this one writes.
         store = TrajectoryStore(inputs.store_path)
         try:
             ctx = RunContext(spec=inputs.spec, settings=inputs.settings, store=store,
                              approver=inputs.approver)
-            router = inputs.router_factory(ctx)
+            contexts.append(ctx)
+            router = replay if replay is not None else inputs.router_factory(ctx)
             options = EpisodeOptions(mode=inputs.spec.mode, max_steps=inputs.spec.max_steps,
-                                     screenshots=True)
+                                     screenshots=True, confirm=inputs.settings.confirm,
+                                     source="workflow" if replay is not None else "agent")
             # _Forward first: run_episode stops calling on_start at the first hook that returns
             # an episode id (the recorder does), and _Forward needs on_start for the mask.
             hooks = [_Forward(self), StoreRecorder(store)]
             self.result = run_episode(_Opened(task, intent), session, router,  # type: ignore[arg-type]
                                       secrets=secrets, hooks=hooks, options=options,
-                                      should_stop=self._stop.is_set)
+                                      should_stop=self._stop.is_set,
+                                      confirmer=inputs.confirmer)
         finally:
             store.close()
         if self.result.episode_id is None and self.result.error:

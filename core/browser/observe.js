@@ -150,6 +150,27 @@
     const style = window.getComputedStyle(el);
     return style.cursor === "pointer" && !(el.parentElement && window.getComputedStyle(el.parentElement).cursor === "pointer");
   };
+  // What the form around a control holds, for the on-device judgement of irreversible actions
+  // (core/confirm.py): never shown to a model (views.SHOWN_PROPS leaves these out).
+  const FORM_ROLES = new Set(["button", "link", "menuitem", "textbox", "searchbox", "spinbutton", "combobox"]);
+  const formSignals = (el, role, props) => {
+    if (!FORM_ROLES.has(role)) return;
+    const form = el.form || el.closest("form");
+    if (!form) return;
+    props.form = (form.getAttribute("method") || "get").toLowerCase();
+    const kinds = new Set();
+    const passwords = form.querySelectorAll("input[type=password]");
+    if (passwords.length) kinds.add("password");
+    if (passwords.length > 1 || form.querySelector("input[autocomplete~=new-password]")) kinds.add("new-password");
+    for (const f of form.querySelectorAll("input, select, textarea")) {
+      const ac = (f.getAttribute("autocomplete") || "").toLowerCase();
+      const label = `${(f.labels && f.labels[0] && f.labels[0].innerText) || ""} ${f.name || ""} ${f.id || ""} ${f.getAttribute("placeholder") || ""}`.toLowerCase();
+      if (/(^|\s)cc-/.test(ac) || /card|cvv|cvc|expir|security code/.test(label)) kinds.add("payment");
+    }
+    props.formfields = Array.from(kinds).join(",");
+    const type = (el.getAttribute("type") || (el.tagName === "BUTTON" ? "submit" : "")).toLowerCase();
+    if ((el.tagName === "BUTTON" || el.tagName === "INPUT") && (type === "submit" || type === "image")) props.submits = "true";
+  };
   const nodes = [];
   const walk = (el, depth) => {
     if (SKIP.has(el.tagName) || !visible(el)) return;
@@ -213,6 +234,7 @@
           (el.parentElement && el.parentElement.tagName === "LI" && el.parentElement.classList.contains("active"))))) props.selected = "true";
       if (el.getAttribute("aria-checked")) props.checked = el.getAttribute("aria-checked");
       if (document.activeElement === el && role === "textbox") props.focused = "true";
+      formSignals(el, role, props);
       nodes.push({ sid: sidOf(el), role, name: clip(name, maxText), depth, props });
       if (consumed) return;
       depth += 1;

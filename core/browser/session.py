@@ -104,6 +104,11 @@ class BrowserConfig:
     navigation_timeout_ms: int = 15000
     observe_root: str | None = None
     max_text: int = 120
+    # The user's own logins, opt-in: a persistent profile folder (`--profile NAME`, under the
+    # data dir) or a Chromium the user already runs (`--cdp-url`). Neither: a fresh, empty
+    # profile that is gone when the session closes.
+    profile_dir: Path | None = None
+    cdp_url: str | None = None
 
 
 @dataclass
@@ -119,6 +124,7 @@ class BrowserSession:
     _context: BrowserContext | None = None
     _page: Page | None = None
     tracer: Tracer | None = None   # an episode's Playwright trace (core.browser.trace)
+    _executable: str = ""
 
     def __enter__(self) -> BrowserSession:
         self.start()
@@ -128,20 +134,25 @@ class BrowserSession:
         self.close()
 
     def start(self) -> None:
-        executable = find_chromium(self.config.executable)
-        args = list(CHROMIUM_FLAGS)
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            args.append("--no-sandbox")
+        if self.config.profile_dir is not None and self.config.cdp_url:
+            raise BrowserError("choose either a profile or --cdp-url, not both")
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(
-                executable_path=executable, headless=self.config.headless, args=args
-            )
+            self._context = self._open_context()
         except PlaywrightError as exc:
             self._pw.stop()
-            raise BrowserError(f"Chromium at {executable} did not start: {exc.message}") from exc
-        width, height = self.config.viewport
-        self._context = self._browser.new_context(viewport={"width": width, "height": height})
+            self._pw = None
+            hint = ("; a visible window needs a display: run under `xvfb-run` or set DISPLAY"
+                    if not self.config.headless and os.name == "posix"
+                    and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+                    else "")
+            where = f" at {self._executable}" if self._executable else ""
+            raise BrowserError(f"Chromium{where} did not start: "
+                               f"{exc.message.splitlines()[0]}{hint}") from exc
+        except BrowserError:
+            self._pw.stop()
+            self._pw = None
+            raise
         self._context.set_default_timeout(self.config.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self._context.route("**/*", self._guard_requests)
@@ -149,11 +160,42 @@ class BrowserSession:
         self._context.on("page", self._adopt_page)
         self._page = self._context.new_page()
 
+    def _open_context(self) -> BrowserContext:
+        assert self._pw is not None
+        width, height = self.config.viewport
+        viewport = {"width": width, "height": height}
+        if self.config.cdp_url:
+            try:
+                self._browser = self._pw.chromium.connect_over_cdp(self.config.cdp_url)
+            except PlaywrightError as exc:
+                raise BrowserError(f"cannot attach to Chromium at {self.config.cdp_url}: "
+                                   f"{exc.message.splitlines()[0]} (start it with "
+                                   "--remote-debugging-port=9222)") from exc
+            contexts = self._browser.contexts
+            return contexts[0] if contexts else self._browser.new_context(viewport=viewport)
+        executable = self._executable = find_chromium(self.config.executable)
+        args = list(CHROMIUM_FLAGS)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--no-sandbox")
+        if self.config.profile_dir is not None:
+            self.config.profile_dir.mkdir(parents=True, exist_ok=True)
+            return self._pw.chromium.launch_persistent_context(
+                str(self.config.profile_dir), executable_path=executable,
+                headless=self.config.headless, args=args, viewport=viewport)  # type: ignore[arg-type]
+        self._browser = self._pw.chromium.launch(
+            executable_path=executable, headless=self.config.headless, args=args)
+        return self._browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+
     def close(self) -> None:
-        for closer in (self._context, self._browser):
+        if self.config.cdp_url:
+            # The user's own browser: leave it and its tabs as they were, but for ours.
+            closers: tuple[object, ...] = (self._page, self._browser)
+        else:
+            closers = (self._context, self._browser)
+        for closer in closers:
             if closer is not None:
                 try:
-                    closer.close()
+                    closer.close()  # type: ignore[attr-defined]
                 except PlaywrightError:
                     log.debug("browser already closed", exc_info=True)
         if self._pw is not None:
