@@ -100,17 +100,22 @@ distill-data: setup
 	$(TEACHER) synthetic --split train --episodes 100 --seed 0 \
 		--out build/distill/teacher-synthetic.json
 
-# v5: the action-first student, from the base model, on distill-data's trajectories (practice
-# episodes ×5 with rephrased intents; the synthetic families' own phrasings). The shipped v5's
-# run was shortened twice to fit a session: steps 0-175 on a 1700-step cosine (one epoch), 175-225
-# on a 1000-step one, 225-900 on this 900-step one (resources/adapters/smollm2-symbiote-v5.md).
+# v5: the action-first student, from the base model, on distill-data's trajectories. Stage 1
+# (900 steps) never saw a practice episode (the eval seeds dropped them, since fixed); stage 2
+# continues it 200 steps with the practice episodes x31 (renumbered, rephrased). Stage 1 was
+# shortened twice to fit a session: steps 0-175 on a 1700-step cosine, 175-225 on a 1000-step
+# one, 225-900 on this 900-step one (resources/adapters/smollm2-symbiote-v5.md).
 distill-v5: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v5: distill-data
 	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out smollm2-symbiote-v5 \
 		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
 		--intents resources/sites/paraphrases.json --copies practice/=5,miniwob/=1,synthetic/=0 \
-		--epochs 1 --max-steps 900 --max-len 1024 --lora-layers 12 --lr 5e-4 --batch-size 4 \
-		--export-to resources/adapters
+		--epochs 1 --max-steps 900 --max-len 1024 --lora-layers 12 --lr 5e-4 --batch-size 4
+	$(VENV)/bin/symbiote train --base smollm2-symbiote-v5 --out smollm2-symbiote-v5b \
+		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
+		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=0,synthetic/=0 \
+		--max-steps 200 --max-len 1024 --lr 3e-4 --batch-size 4
+	cp $(DISTILL_HOME)/models/smollm2-symbiote-v5b.lora.gguf resources/adapters/smollm2-symbiote-v5.lora.gguf
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).

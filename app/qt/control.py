@@ -202,9 +202,9 @@ class WorkflowsPanel(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(dim(QLabel("Saved from History (“Save as workflow”). A workflow "
-                                    "replays with no model; where the page changed, the agent "
-                                    "takes over.")))
+        layout.addWidget(wrapping(dim(QLabel(
+            "Saved from History (“Save as workflow”). A workflow replays with no model; where "
+            "the page changed, the agent takes over."))))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.intent)
         layout.addWidget(self.form_box)

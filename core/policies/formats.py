@@ -170,7 +170,12 @@ class ActionFirst:
         menus = [e for e in obs.elements if e.options]
         return clicks, fields, menus
 
-    def grammar(self, context: StepContext) -> str:
+    def kinds(self, context: StepContext) -> list[str]:
+        """The grammar's action kinds on this page (`act-click`, `act-type`, …)."""
+        return self.grammar(context).split("\naction ::= ", 1)[1].split("\n", 1)[0].split(" | ")
+
+    def grammar(self, context: StepContext, kind: str | None = None) -> str:
+        """The page's action grammar; `kind` (one of `kinds`) restricts it to that kind."""
         clicks, fields, menus = self._choices(context)
         alts = []
         rules = []
@@ -193,6 +198,8 @@ class ActionFirst:
                   'act-go-back ::= "go_back"',
                   'act-stop ::= "stop" ( " [" text "]" )?',
                   f"text ::= [^\\n\\[\\]]{{0,{BOUNDS.text}}}"]
+        if kind is not None:
+            alts = [kind]
         return "\n".join(['root ::= "ACTION: " action', "action ::= " + " | ".join(alts),
                           *rules]) + "\n"
 

@@ -49,14 +49,18 @@ class LocalPolicy:
         self.seed = seed
         self.format = format_for(llm.prompt_style)
         # Grounding reads the reason, which only a reason-first model writes before acting.
+        # An action-first student gets the help that fits it instead: the most likely whole
+        # action over the page's action kinds (`_most_likely_kind`), by its own likelihood.
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
+        self.kind_search = grounding is not None and isinstance(self.format, ActionFirst)
         self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0
 
     @property
     def id(self) -> str:
-        suffix = f"+{self.grounding.name}" if self.grounding is not None else ""
+        suffix = (f"+{self.grounding.name}" if self.grounding is not None
+                  else "+kinds" if self.kind_search else "")
         return f"local:{self.llm.name}{suffix}"
 
     def step_prompt(self, context: StepContext) -> StepPrompt:
@@ -89,6 +93,8 @@ class LocalPolicy:
         except ModelError as exc:
             raise PolicyError(str(exc)) from exc
         self.decisions += 1
+        if self.kind_search:
+            gen = self._most_likely_kind(context, step, gen)
         reason, action = self._parse(gen.text, context)
         meta: dict[str, object] = {"n_prompt": gen.n_prompt, "n_reused": gen.n_reused,
                                    "n_generated": gen.n_generated,
@@ -108,6 +114,31 @@ class LocalPolicy:
             return [best]
         candidates = [best, *self._alternatives(context, step, reason, best, k)]
         return sorted(candidates, key=lambda c: c.score, reverse=True)[:k]
+
+    def _most_likely_kind(self, context: StepContext, step: StepPrompt, greedy):  # type: ignore[no-untyped-def]
+        """Greedy decoding commits to the first token: a student whose free choice is a click
+        on an element the page lacks starts 'click', and the grammar then forces it down an
+        unlikely path (log-prob -10.9 for a click where 'stop []' has -1.2, after a sign-in).
+        Decode the greedy action of every other kind on the page too (the prompt is in the KV
+        cache: only the few action tokens are decoded) and keep the most likely whole action."""
+        assert isinstance(self.format, ActionFirst)
+        best, best_score = greedy, greedy.logprob_after(self.format.score_marker)
+        try:
+            first = self.format.parse(greedy.text, context.observation)[1].NAME
+        except ActionParseError:
+            first = ""
+        for kind in self.format.kinds(context):
+            if kind == "act-" + first.replace("_", "-"):
+                continue
+            try:
+                gen = self.llm.generate(step.tokens, gbnf=self.format.grammar(context, kind),
+                                        max_tokens=step.max_tokens, temperature=0.0)
+            except ModelError:
+                continue
+            score = gen.logprob_after(self.format.score_marker)
+            if score > best_score:
+                best, best_score = gen, score
+        return best
 
     def _parse(self, text: str, context: StepContext) -> tuple[str, Action]:
         try:

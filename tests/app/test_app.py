@@ -750,7 +750,7 @@ def test_15pt_font_and_a_480px_window(qtbot, tmp_path: Path, host: BrowserHost) 
     try:
         window = make_window(qtbot, tmp_path, local(["stop [x]"]), host)
         window.run_panel.mode_combo.setCurrentText("hybrid-redact")
-        for tab in (window.run_panel, window.history, window.settings_panel):
+        for tab in (window.run_panel, window.history, window.workflows, window.settings_panel):
             window.tabs.setCurrentWidget(tab)
             qtbot.wait(50)
             assert _cut_off(window) == [], tab
@@ -763,7 +763,7 @@ def test_15pt_font_and_a_480px_window(qtbot, tmp_path: Path, host: BrowserHost) 
         assert window.minimumSizeHint().width() <= 480
         window.resize(480, 900)
         qtbot.waitUntil(lambda: window.width() == 480, timeout=2000)
-        for tab in (window.run_panel, window.history, window.settings_panel):
+        for tab in (window.run_panel, window.history, window.workflows, window.settings_panel):
             window.tabs.setCurrentWidget(tab)
             qtbot.wait(50)
             assert _cut_off(window) == [], tab
