@@ -172,7 +172,10 @@ class ActionFirst:
 
     def kinds(self, context: StepContext) -> list[str]:
         """The grammar's action kinds on this page (`act-click`, `act-type`, …)."""
-        return self.grammar(context).split("\naction ::= ", 1)[1].split("\n", 1)[0].split(" | ")
+        clicks, fields, menus = self._choices(context)
+        return ([k for k, present in (("act-click", clicks), ("act-type", fields),
+                                      ("act-select", menus)) if present]
+                + ["act-scroll", "act-go-back", "act-stop"])
 
     def grammar(self, context: StepContext, kind: str | None = None) -> str:
         """The page's action grammar; `kind` (one of `kinds`) restricts it to that kind."""

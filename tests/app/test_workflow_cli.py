@@ -3,7 +3,6 @@ store replays from the command line with another product, no model loaded, no cl
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,11 @@ from core.loop import EpisodeOptions, run_episode
 from core.routing.base import SingleSeatRouter
 from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
+from tests.support.cli import cli
 from trainer.suites.practice.solvers import SOLVERS
 from trainer.suites.practice.tasks import demo_secrets, load_practice_tasks
 from trainer.suites.sites import SiteServer
 from trainer.teacher import TeacherPolicy
-
-
-def cli(*argv: str) -> int:
-    """`symbiote ARGV…` on a thread of its own (one sync Playwright per thread)."""
-    from app.cli.main import main
-
-    codes: list[int] = []
-    thread = threading.Thread(target=lambda: codes.append(main(list(argv))))
-    thread.start()
-    thread.join(300)
-    assert codes, "symbiote did not finish"
-    return codes[0]
 
 
 def test_workflow_commands(server: SiteServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

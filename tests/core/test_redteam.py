@@ -32,7 +32,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +51,7 @@ from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
 from core.tasks import AdHocTask
 from tests.support.anthropic_server import FakeAnthropic
+from tests.support.cli import cli
 from tests.support.redteam import Brain, Leaks, PageServer, Payload, Redirect, db_dump
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -908,18 +908,6 @@ def cli_secret(monkeypatch: pytest.MonkeyPatch, name: str, value: str, site: str
     monkeypatch.setattr(sys, "stdin", io.StringIO(value + "\n"))
     assert main(["secrets", "set", name, "--site", site, "--kind", kind]) == 0
 
-
-def cli(*argv: str) -> int:
-    """`symbiote ARGV…` in this process, on a thread of its own: its Chromium cannot share the
-    test thread with the module's (Playwright's sync API allows one per thread)."""
-    from app.cli.main import main
-
-    codes: list[int] = []
-    thread = threading.Thread(target=lambda: codes.append(main(list(argv))))
-    thread.start()
-    thread.join(300)
-    assert codes, "symbiote did not finish"
-    return codes[0]
 
 
 def login_brain() -> Brain:
