@@ -3,7 +3,10 @@ copy it, and whoever needs to follow an episode (the store, the app, a benchmark
 as an `EpisodeHooks` instead of the loop calling them.
 
 One step is four phases: observe → decide → act → record. The episode ends on `stop`, when the
-task's evaluator says it is done, on the step budget, or when the user stops it.
+task's evaluator says it is done, on the step budget, or when the user stops it. Between two
+steps the user may hold it (core.user.Takeover: pause, take over the browser, hand it back):
+what they do meanwhile becomes steps of route `user`, and the next step observes the page as
+they left it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from core.privacy.secrets import LOG_MASK, NO_SECRETS, Secrets
 from core.privacy.task_secrets import lift_task_secrets
 from core.routing.base import Decision, Router
 from core.tasks import Evaluation, Task
+from core.user import USER_POLICY, Takeover, rationale
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,10 @@ class EpisodeHooks:
     def on_step(self, event: StepEvent) -> None:
         pass
 
+    def on_hold(self, state: str) -> None:
+        """The user holds the episode ('paused'; 'user': they have the browser) or gave it
+        back ('running')."""
+
     def on_finish(self, result: EpisodeResult) -> None:
         pass
 
@@ -127,9 +135,11 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                 secrets: Secrets = NO_SECRETS, hooks: Sequence[EpisodeHooks] = (),
                 options: EpisodeOptions = EpisodeOptions(),
                 should_stop: Callable[[], bool] | None = None,
-                confirmer: Confirmer | None = None) -> EpisodeResult:
+                confirmer: Confirmer | None = None,
+                takeover: Takeover | None = None) -> EpisodeResult:
     """`confirmer` answers whether a held irreversible action may go ahead (options.confirm);
-    with none, a held action is declined."""
+    with none, a held action is declined. `takeover`: the user's controls (pause, take over,
+    hand back), read between steps."""
     started = time.perf_counter()
     session.allowed_domains = task.allowed_domains
     try:
@@ -137,6 +147,8 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
     except BrowserError as exc:
         return EpisodeResult(None, task.id, "", "error", None, "", error=str(exc))
     intent, secrets = lift_task_secrets(intent, task.start_url, secrets)
+    if takeover is not None:  # what the user types into secret fields is masked like the rest
+        secrets = Secrets(lambda known=secrets: [*known.items(), *takeover.new_secrets()])
     LOG_MASK.watch(secrets)
     router.start_episode(secrets)
     budget = options.max_steps if options.max_steps is not None else task.max_steps
@@ -147,10 +159,19 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
     result = EpisodeResult(episode_id, task.id, intent, "unknown", None, "")
     progress = _Progress()
     try:
-        for idx in range(budget):
+        for _ in range(budget):  # the agent's steps; the user's do not count
             if should_stop is not None and should_stop():
                 result.outcome = "interrupted"
                 break
+            if takeover is not None and takeover.held():
+                _user_turn(takeover, session, task, intent, secrets, progress, hooks, result,
+                           options)
+                if should_stop is not None and should_stop():
+                    result.outcome = "interrupted"
+                    break
+                if task.validate(session, None).done:
+                    break
+            idx = len(result.steps)
             context = _observe(session, task, intent, progress, idx, episode_id)
             if progress.stuck():
                 result.outcome = "failure"
@@ -190,6 +211,35 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
         except BrowserError:
             log.warning("task teardown failed", exc_info=True)
     return result
+
+
+def _user_turn(takeover: Takeover, session: BrowserSession, task: Task, intent: str,
+               secrets: Secrets, progress: _Progress, hooks: Sequence[EpisodeHooks],
+               result: EpisodeResult, options: EpisodeOptions) -> None:
+    """The episode is held: each thing the user does is a step of route `user`, recorded and
+    shown as it happens, and in the history the agent reads when it goes on."""
+    def on_state(state: str) -> None:
+        for hook in hooks:
+            hook.on_hold(state)
+
+    for action, observation in takeover.user_turn(session, secrets, on_state):
+        idx = len(result.steps)
+        element = (observation.element(action.id) if isinstance(action, ElementAction)
+                   else None)
+        context = StepContext(intent=intent, observation=observation,
+                              history=tuple(progress.history), notes=tuple(progress.notes),
+                              step=idx, task_id=task.id, episode_id=result.episode_id)
+        decision = Decision(action, rationale(action, element), "user", USER_POLICY,
+                            why="done by the user, who had taken over")
+        progress.history.append(HistoryItem(action=action, rationale=decision.rationale,
+                                            described=named_text(action, element),
+                                            url=observation.url))
+        progress.error = ""
+        event = StepEvent(result.episode_id, idx, context, decision, "", 0.0, _url(session),
+                          session.try_screenshot() if options.screenshots else None)
+        result.steps.append(event)
+        for hook in hooks:
+            hook.on_step(event)
 
 
 def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progress, idx: int,

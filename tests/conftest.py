@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import shutil
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,3 +71,23 @@ def fake_cloud() -> Iterator[FakeAnthropic]:
     """A local fake of Anthropic's Messages API: the only test double."""
     with FakeAnthropic() as fake:
         yield fake
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[bool]:
+    """A headed browser on Xvfb when it is installed (as `symbiote record` runs); else
+    headless, which fires the same events."""
+    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
+        yield bool(os.environ.get("DISPLAY"))
+        return
+    number = 90 + os.getpid() % 9
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
+                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield proc.poll() is None
+    finally:
+        del os.environ["DISPLAY"]
+        proc.terminate()
+        proc.wait(timeout=10)

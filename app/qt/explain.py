@@ -136,6 +136,8 @@ def route_words(route: str, why: str) -> tuple[str, str]:
     have gone to the cloud and did not, why it was decided on this device instead."""
     if route == "cloud":
         return "cloud", why or "Decided by the cloud model."
+    if route == "user":
+        return "you", why or "Done by you."
     if why.startswith("cloud failed"):
         detail = why.split(":", 1)[1].strip() if ":" in why else ""
         return ("on-device\n(cloud failed)",

@@ -134,6 +134,7 @@ class WrapDelegate(QStyledItemDelegate):
 
 def route_icon(widget: QWidget, route: str) -> QIcon:
     pixmap = (QStyle.StandardPixmap.SP_DriveNetIcon if route == "cloud"
+              else QStyle.StandardPixmap.SP_DirHomeIcon if route == "user"
               else QStyle.StandardPixmap.SP_ComputerIcon)
     return widget.style().standardIcon(pixmap)
 

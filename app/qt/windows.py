@@ -194,12 +194,30 @@ class RunPanel(QWidget):
         self.stop_button.setToolTip("Stop after the current step (Esc)")
         self.stop_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaStop))
         self.stop_button.setEnabled(False)
-        for button in (self.run_button, self.stop_button):
+        # The user's controls of a running episode (core.user.Takeover).
+        self.pause_button = QPushButton("P&ause")
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.setToolTip("Hold the agent after the current step")
+        self.pause_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaPause))
+        self.takeover_button = QPushButton("Take &over")
+        self.takeover_button.setObjectName("takeoverButton")
+        self.takeover_button.setToolTip(
+            "After the current step, the browser is yours: it opens in a window, you act in it, "
+            "and what you do is recorded as your steps. Resume hands it back.")
+        self.resume_button = QPushButton("R&esume")
+        self.resume_button.setObjectName("resumeButton")
+        self.resume_button.setToolTip("The agent goes on from the page as it is now")
+        self.resume_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaSeekForward))
+        for button in (self.run_button, self.stop_button, self.pause_button,
+                       self.takeover_button, self.resume_button):
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        for button in (self.pause_button, self.takeover_button, self.resume_button):
+            button.setEnabled(False)
         self.activity = ActivityLine()
         buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.stop_button)
+        for button in (self.run_button, self.stop_button, self.pause_button,
+                       self.takeover_button, self.resume_button):
+            buttons.addWidget(button)
         buttons.addWidget(self.activity, 1)
 
         self.steps = QTreeWidget()
@@ -327,6 +345,7 @@ class RunPanel(QWidget):
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
+        self.set_hold("running" if running else "")
         for widget in (self.practice_combo, self.task_edit, self.url_combo, self.mode_combo,
                        self.headed_check):
             widget.setEnabled(not running)
@@ -335,6 +354,13 @@ class RunPanel(QWidget):
             # Keyboard focus back on Run (Enter runs again), never on the step list: a list
             # that gets focus without a current item would jump to step 1.
             self.run_button.setFocus()
+
+    def set_hold(self, state: str) -> None:
+        """The controls for a run that goes on ('running'), is held ('paused'; 'user': the
+        user has the browser), or none ('')."""
+        self.pause_button.setEnabled(state == "running")
+        self.takeover_button.setEnabled(state in ("running", "paused"))
+        self.resume_button.setEnabled(state in ("paused", "user"))
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -361,8 +387,8 @@ class RunPanel(QWidget):
         privacy = "\n".join(view.categories) if view.categories else "none"
         route, route_tip = view.route_text
         action = view.action + (f"\n{view.error_text}" if view.error else "")
-        item = QTreeWidgetItem([str(view.idx + 1), route, action, view.reason, privacy,
-                                f"{view.latency_ms / 1000:.1f} s"])
+        took = "" if view.route == "user" else f"{view.latency_ms / 1000:.1f} s"
+        item = QTreeWidgetItem([str(view.idx + 1), route, action, view.reason, privacy, took])
         item.setIcon(1, route_icon(self, view.route))
         item.setToolTip(1, route_tip)
         item.setToolTip(2, view.action + (f"\n\n{view.error_text}\n(engine: {view.error})"
@@ -472,6 +498,9 @@ class MainWindow(QMainWindow):
         panel = self.run_panel
         panel.run_button.clicked.connect(self.start_run)
         panel.stop_button.clicked.connect(self.stop_run)
+        panel.pause_button.clicked.connect(self.pause_run)
+        panel.takeover_button.clicked.connect(self.take_over_run)
+        panel.resume_button.clicked.connect(self.resume_run)
         panel.run_requested.connect(self.start_run)
         panel.url_combo.lineEdit().returnPressed.connect(self.start_run)
         panel.task_edit.textChanged.connect(self._input_changed)
@@ -567,6 +596,7 @@ class MainWindow(QMainWindow):
         worker.started.connect(self._episode_started)
         worker.deciding.connect(self._decision_started)
         worker.step.connect(self._step_done)
+        worker.held.connect(self._held)
         worker.episode_done.connect(self._episode_done)
         worker.failed.connect(self._run_failed)
         worker.finished.connect(self._worker_finished)
@@ -580,6 +610,41 @@ class MainWindow(QMainWindow):
             self.broker.deny_all()  # an open approval would hold the worker forever
             self.confirm_broker.decline_all()
             self._set_phase("Stopping after the current step…")
+
+    # --- pause, take over, hand back ----------------------------------------------------------
+
+    def pause_run(self) -> None:
+        if self.is_running() and self.worker is not None:
+            self.worker.takeover.pause()
+            self.run_panel.set_hold("paused")
+            self._set_phase("Pausing after the current step…")
+
+    def take_over_run(self) -> None:
+        if self.is_running() and self.worker is not None:
+            self.worker.takeover.take_over()
+            self.run_panel.set_hold("user")
+            self._set_phase("Handing you the browser after the current step…")
+
+    def resume_run(self) -> None:
+        if self.is_running() and self.worker is not None:
+            self.worker.takeover.resume()
+            self.run_panel.set_hold("running")
+            self._set_phase("Going on from the page as it is now…")
+
+    def _held(self, state: str) -> None:
+        """The loop reached the hold the user asked for, or left it."""
+        if not self.is_running():
+            return
+        self._deciding = None
+        if state == "paused":
+            self._set_phase("Paused. Resume lets the agent go on; Take over gives you the "
+                            "browser.")
+        elif state == "user":
+            self._set_phase("The browser is yours: act in the Chromium window, then press "
+                            "Resume. What you do is recorded as your steps.")
+        worker = self.worker
+        stopping = worker is None or worker.stop_requested()
+        self.run_panel.set_hold("" if stopping else worker.takeover.state)  # type: ignore[union-attr]
 
     def _set_phase(self, text: str) -> None:
         self._phase, self._since = text, time.monotonic()
@@ -597,6 +662,8 @@ class MainWindow(QMainWindow):
     def _step_done(self, view: StepView) -> None:
         self.run_panel.add_step(view)
         self._deciding = None
+        if view.route == "user":  # the hold's words stay while the user acts
+            return
         if not (self.worker is not None and self.worker.stop_requested()):
             self._set_phase("Reading the page…")
 

@@ -47,6 +47,7 @@ from core.routing.privacy import Approver
 from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
 from core.tasks import AdHocTask, Task
+from core.user import Takeover
 from core.workflows.replay import ReplayRouter, WorkflowTask
 from core.workflows.views import Workflow
 
@@ -411,6 +412,9 @@ class _Forward(EpisodeHooks):
     def on_step(self, event: StepEvent) -> None:
         self.worker.step.emit(StepView.from_event(event, self.mask))
 
+    def on_hold(self, state: str) -> None:
+        self.worker.held.emit(state)
+
 
 class AgentWorker(QObject):
     """One episode, run in the BrowserHost's thread. Create it in the GUI thread: its signals
@@ -421,6 +425,7 @@ class AgentWorker(QObject):
     started = Signal(object)       # StartView
     deciding = Signal(int)         # a decision of step idx starts
     step = Signal(object)          # StepView
+    held = Signal(str)             # paused | user (the user has the browser) | running
     episode_done = Signal(object)  # EpisodeResult
     failed = Signal(str)           # one sentence for the user
     finished = Signal()
@@ -432,10 +437,13 @@ class AgentWorker(QObject):
         self._running = threading.Event()
         self._done = threading.Event()
         self.result: EpisodeResult | None = None
+        # Pause / take over / resume: the GUI thread sets it, the loop reads it between steps.
+        self.takeover = Takeover()
 
     def request_stop(self) -> None:
         """The loop checks between steps; a step in flight finishes first."""
         self._stop.set()
+        self.takeover.release()  # a paused episode stops too
 
     def stop_requested(self) -> bool:
         return self._stop.is_set()
@@ -513,7 +521,7 @@ class AgentWorker(QObject):
             self.result = run_episode(_Opened(task, intent), session, router,  # type: ignore[arg-type]
                                       secrets=secrets, hooks=hooks, options=options,
                                       should_stop=self._stop.is_set,
-                                      confirmer=inputs.confirmer)
+                                      confirmer=inputs.confirmer, takeover=self.takeover)
         finally:
             store.close()
         if self.result.episode_id is None and self.result.error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlparse
@@ -36,6 +36,24 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
+
+# What the user typed into a page's fields (in document order), to carry it to another window.
+READ_FIELDS_JS = """() => [...document.querySelectorAll("input, textarea, select")].map((e) =>
+  (e.type === "checkbox" || e.type === "radio") ? e.checked : e.value)"""
+WRITE_FIELDS_JS = """(values) => {
+  const fields = [...document.querySelectorAll("input, textarea, select")];
+  if (fields.length !== values.length) return false;
+  fields.forEach((e, i) => {
+    const v = values[i];
+    if (typeof v === "boolean") { if (e.checked !== v) e.click(); }
+    else if (e.type !== "file" && e.type !== "hidden" && e.value !== v) {
+      e.value = v;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+      e.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  return true;
+}"""
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -133,12 +151,13 @@ class BrowserSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> None:
+    def start(self, storage_state: dict | None = None) -> None:  # type: ignore[type-arg]
+        """Launch (or attach). `storage_state`: cookies and local storage to begin with."""
         if self.config.profile_dir is not None and self.config.cdp_url:
             raise BrowserError("choose either a profile or --cdp-url, not both")
         self._pw = sync_playwright().start()
         try:
-            self._context = self._open_context()
+            self._context = self._open_context(storage_state)
         except PlaywrightError as exc:
             self._pw.stop()
             self._pw = None
@@ -160,7 +179,7 @@ class BrowserSession:
         self._context.on("page", self._adopt_page)
         self._page = self._context.new_page()
 
-    def _open_context(self) -> BrowserContext:
+    def _open_context(self, storage_state: dict | None = None) -> BrowserContext:  # type: ignore[type-arg]
         assert self._pw is not None
         width, height = self.config.viewport
         viewport = {"width": width, "height": height}
@@ -184,7 +203,36 @@ class BrowserSession:
                 headless=self.config.headless, args=args, viewport=viewport)  # type: ignore[arg-type]
         self._browser = self._pw.chromium.launch(
             executable_path=executable, headless=self.config.headless, args=args)
-        return self._browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        return self._browser.new_context(viewport=viewport,  # type: ignore[arg-type]
+                                         storage_state=storage_state)  # type: ignore[arg-type]
+
+    def show(self) -> bool:
+        """Move a headless session to a visible window (the user takes over), with what it
+        holds: cookies and local storage (a persistent profile keeps its own), the page, and
+        what is typed into the page's fields. A page that a form POST produced is loaded again
+        by its URL. False when there was nothing to move: the window is visible already (a
+        headed session, or the user's own Chromium over --cdp-url)."""
+        if not self.config.headless or self.config.cdp_url:
+            return False
+        page = self.page
+        url = page.url
+        try:
+            fields = page.evaluate(READ_FIELDS_JS)
+        except PlaywrightError:
+            fields = []
+        state = (self._context.storage_state()  # type: ignore[union-attr]
+                 if self.config.profile_dir is None else None)
+        self.close()
+        self.config = replace(self.config, headless=False)
+        self.start(storage_state=state)  # type: ignore[arg-type]
+        if url and not url.startswith("about:"):
+            self.goto(url)
+            try:
+                if fields and not self.page.evaluate(WRITE_FIELDS_JS, fields):
+                    log.info("the page has other fields now; typed values were not carried")
+            except PlaywrightError:
+                log.debug("could not carry the typed values", exc_info=True)
+        return True
 
     def close(self) -> None:
         if self.config.cdp_url:

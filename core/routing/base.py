@@ -10,7 +10,7 @@ from core.policies.base import Candidate, Policy, StepContext
 from core.privacy.secrets import Secrets
 from core.privacy.views import Finding
 
-Route = Literal["local", "cloud"]
+Route = Literal["local", "cloud", "user"]  # user: done by the user (a take-over, a recording)
 
 
 @dataclass(frozen=True)

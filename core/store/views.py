@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Route = Literal["local", "cloud", "none"]
+Route = Literal["local", "cloud", "none", "user"]
 Outcome = Literal["running", "success", "failure", "unknown", "error", "interrupted"]
 
 

@@ -3,18 +3,16 @@ session starts empty; a session can attach to a Chromium that already runs."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from core.browser.session import BrowserConfig, BrowserSession, find_chromium
+from core.browser.session import BrowserConfig, BrowserSession
 from core.errors import BrowserError, ConfigError
 from core.loop import run_episode
 from core.paths import profile_dir
 from core.routing.base import SingleSeatRouter
+from tests.support.chromium import debuggable_chromium
 from trainer.suites.practice.solvers import SOLVERS
 from trainer.suites.practice.tasks import demo_secrets, load_practice_tasks
 from trainer.suites.sites import SiteServer
@@ -48,27 +46,10 @@ def test_a_profile_keeps_a_login_across_runs(server: SiteServer, tmp_path: Path,
 
 
 def test_attach_to_a_running_chromium(server: SiteServer, tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([find_chromium(), "--headless=new", "--no-sandbox",
-                             f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path}",
-                             "--no-first-run", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with debuggable_chromium(tmp_path) as (url, proc):
         with BrowserSession(BrowserConfig(cdp_url=url)) as attached:
             attached.goto(server.url("shop/index.html"))
             assert any(e.name == "Products" for e in attached.observe().elements)
         assert proc.poll() is None  # the user's browser is left running
         with pytest.raises(BrowserError, match="cannot attach"):
             BrowserSession(BrowserConfig(cdp_url="http://127.0.0.1:9")).start()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

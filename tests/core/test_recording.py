@@ -4,11 +4,6 @@ as a person would: clicks, keystrokes) signs in; the recording is an episode wit
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,26 +24,6 @@ from trainer.suites.practice.tasks import (
 from trainer.suites.sites import SiteServer
 
 PASSWORD = load_practice_secrets()["webmail_password"]
-
-
-@pytest.fixture(scope="module")
-def display() -> Iterator[bool]:
-    """A headed browser on Xvfb when it is installed (as `symbiote record` runs); else
-    headless, which fires the same events."""
-    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
-        yield bool(os.environ.get("DISPLAY"))
-        return
-    number = 90 + os.getpid() % 9
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    os.environ["DISPLAY"] = f":{number}"
-    try:
-        yield proc.poll() is None
-    finally:
-        del os.environ["DISPLAY"]
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_recorded_sign_in_replays_and_keeps_no_secret(
