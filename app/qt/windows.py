@@ -114,6 +114,9 @@ data.</p>
 <p>Keys: Ctrl+Enter runs, Esc stops, Alt plus the underlined letter moves to a field.</p>"""
 
 
+PAUSE, RESUME = "P&ause", "R&esume"
+
+
 class RunPanel(QWidget):
     """Task, start URL, mode, Run/Stop; the steps and the live page below."""
 
@@ -194,29 +197,23 @@ class RunPanel(QWidget):
         self.stop_button.setToolTip("Stop after the current step (Esc)")
         self.stop_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaStop))
         self.stop_button.setEnabled(False)
-        # The user's controls of a running episode (core.user.Takeover).
-        self.pause_button = QPushButton("P&ause")
+        # The user's controls of a running episode (core.user.Takeover). Pause turns into
+        # Resume while the episode is held (one button: the row fits a narrow window).
+        self.pause_button = QPushButton(PAUSE)
         self.pause_button.setObjectName("pauseButton")
-        self.pause_button.setToolTip("Hold the agent after the current step")
-        self.pause_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaPause))
         self.takeover_button = QPushButton("Take &over")
         self.takeover_button.setObjectName("takeoverButton")
         self.takeover_button.setToolTip(
             "After the current step, the browser is yours: it opens in a window, you act in it, "
             "and what you do is recorded as your steps. Resume hands it back.")
-        self.resume_button = QPushButton("R&esume")
-        self.resume_button.setObjectName("resumeButton")
-        self.resume_button.setToolTip("The agent goes on from the page as it is now")
-        self.resume_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaSeekForward))
         for button in (self.run_button, self.stop_button, self.pause_button,
-                       self.takeover_button, self.resume_button):
+                       self.takeover_button):
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        for button in (self.pause_button, self.takeover_button, self.resume_button):
-            button.setEnabled(False)
+        self.set_hold("")
         self.activity = ActivityLine()
         buttons = QHBoxLayout()
         for button in (self.run_button, self.stop_button, self.pause_button,
-                       self.takeover_button, self.resume_button):
+                       self.takeover_button):
             buttons.addWidget(button)
         buttons.addWidget(self.activity, 1)
 
@@ -358,9 +355,14 @@ class RunPanel(QWidget):
     def set_hold(self, state: str) -> None:
         """The controls for a run that goes on ('running'), is held ('paused'; 'user': the
         user has the browser), or none ('')."""
-        self.pause_button.setEnabled(state == "running")
+        held = state in ("paused", "user")
+        self.pause_button.setText(RESUME if held else PAUSE)
+        self.pause_button.setToolTip("The agent goes on from the page as it is now" if held
+                                     else "Hold the agent after the current step")
+        self.pause_button.setIcon(standard_icon(self, QStyle.StandardPixmap.SP_MediaPlay
+                                                if held else QStyle.StandardPixmap.SP_MediaPause))
+        self.pause_button.setEnabled(state != "")
         self.takeover_button.setEnabled(state in ("running", "paused"))
-        self.resume_button.setEnabled(state in ("paused", "user"))
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -498,9 +500,8 @@ class MainWindow(QMainWindow):
         panel = self.run_panel
         panel.run_button.clicked.connect(self.start_run)
         panel.stop_button.clicked.connect(self.stop_run)
-        panel.pause_button.clicked.connect(self.pause_run)
+        panel.pause_button.clicked.connect(self.pause_or_resume)
         panel.takeover_button.clicked.connect(self.take_over_run)
-        panel.resume_button.clicked.connect(self.resume_run)
         panel.run_requested.connect(self.start_run)
         panel.url_combo.lineEdit().returnPressed.connect(self.start_run)
         panel.task_edit.textChanged.connect(self._input_changed)
@@ -612,6 +613,12 @@ class MainWindow(QMainWindow):
             self._set_phase("Stopping after the current step…")
 
     # --- pause, take over, hand back ----------------------------------------------------------
+
+    def pause_or_resume(self) -> None:
+        if self.worker is not None and self.worker.takeover.state != "running":
+            self.resume_run()
+        else:
+            self.pause_run()
 
     def pause_run(self) -> None:
         if self.is_running() and self.worker is not None:

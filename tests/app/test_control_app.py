@@ -154,7 +154,8 @@ def test_take_over_then_resume_in_the_app(qtbot, tmp_path: Path) -> None:  # typ
             qtbot.waitUntil(lambda: "The browser is yours" in panel.activity.text(),
                             timeout=30000)
             assert panel.steps.topLevelItemCount() == 1
-            assert panel.resume_button.isEnabled() and not panel.pause_button.isEnabled()
+            assert panel.pause_button.text() == "R&esume" and panel.pause_button.isEnabled()
+            assert not panel.takeover_button.isEnabled()
             done = threading.Event()
 
             def user() -> None:
@@ -169,7 +170,7 @@ def test_take_over_then_resume_in_the_app(qtbot, tmp_path: Path) -> None:  # typ
             threading.Thread(target=user, daemon=True).start()
             qtbot.waitUntil(done.is_set, timeout=30000)
             with qtbot.waitSignal(window.run_finished, timeout=60000) as finished:
-                panel.resume_button.click()
+                panel.pause_button.click()  # it says Resume now
             result = finished.args[0]
             assert result.outcome == "success", (result.detail, result.error)
             routes = [panel.steps.topLevelItem(i).text(1)
