@@ -123,12 +123,18 @@ class _Progress:
     error: str = ""           # the last action's error, shown in the next observation
     answer: str | None = None
     page: str = ""            # the last observation's elements, to tell whether an action did
+    seen: set[str] = field(default_factory=set)   # every page the episode has shown
+    # Steps (indexes into history) that changed nothing: the page stayed as it was, or came
+    # back to one shown before (a toggle clicked on and off).
+    stale: set[int] = field(default_factory=set)
 
     def stuck(self) -> bool:
-        """The last actions are one action repeated on a page it does not change."""
+        """The last actions are one action repeated, each changing nothing (the same page, a
+        failure on it, or a page shown before)."""
+        n = len(self.history)
         last = self.history[-REPEAT_LIMIT:]
-        return (len(last) == REPEAT_LIMIT and all(h.no_effect for h in last)
-                and len({h.action for h in last}) == 1)
+        return (len(last) == REPEAT_LIMIT and len({h.action for h in last}) == 1
+                and all(i in self.stale for i in range(n - REPEAT_LIMIT, n)))
 
 
 def run_episode(task: Task, session: BrowserSession, router: Router, *,
@@ -176,7 +182,7 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
             if progress.stuck():
                 result.outcome = "failure"
                 result.error = (f"stopped: {progress.history[-1].action} was repeated "
-                                f"{REPEAT_LIMIT} times and the page did not change")
+                                f"{REPEAT_LIMIT} times and changed nothing")
                 break
             for hook in hooks:
                 hook.on_decide(idx, context)
@@ -247,12 +253,17 @@ def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progre
     observation = session.observe(last_error=progress.error)
     page = observation.url + "\n" + observation.tree_text()
     last = progress.history[-1] if progress.history else None
-    # The last action left the page as it was: the next decision should know. A scroll moves
-    # what is in view, which the observation (the whole page) does not show: never a repeat.
-    if last and page == progress.page and not progress.error and not isinstance(last.action,
-                                                                                 Scroll):
-        progress.history[-1] = replace(last, no_effect=True)
+    # The last action left the page as it was (or failed on it): the next decision should know,
+    # and the grammar leaves that click out. A scroll moves what is in view, which the
+    # observation (the whole page) does not show: never a repeat.
+    if last and not isinstance(last.action, Scroll):
+        if page == progress.page:
+            progress.history[-1] = replace(last, no_effect=True)
+            progress.stale.add(len(progress.history) - 1)
+        elif page in progress.seen:
+            progress.stale.add(len(progress.history) - 1)
     progress.page = page
+    progress.seen.add(page)
     return StepContext(intent=intent, observation=observation, history=tuple(progress.history),
                        notes=tuple(progress.notes), step=idx, task_id=task.id,
                        episode_id=episode_id)

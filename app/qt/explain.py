@@ -108,8 +108,8 @@ _ERRORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"a slider takes a number"), "A slider takes a number."),
     (re.compile(r"ERR_NAME_NOT_RESOLVED|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED"),
      "The site could not be reached."),
-    (re.compile(r"was repeated (?P<n>\d+) times and the page did not change"),
-     "Stopped: the same action was repeated {n} times and the page did not change."),
+    (re.compile(r"was repeated (?P<n>\d+) times and changed nothing"),
+     "Stopped: the same action was repeated {n} times and changed nothing."),
 ]
 _PREFIX = re.compile(r"^(?:[a-z_]+(?: \[\d+\])? failed: )?(?:[A-Za-z]+\.[a-z_]+: )?(?:Error: )?")
 

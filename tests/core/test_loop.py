@@ -58,3 +58,27 @@ def test_scrolling_is_never_a_repeat(session: BrowserSession, pages_url: str) ->
     result = run_episode(task, session, SingleSeatRouter(ScriptedPolicy(["scroll [down]"])))
     assert len(result.steps) == 4 and result.error == ""
     assert not any(item.no_effect for item in result.steps[-1].context.history)
+
+
+def test_an_action_that_fails_again_and_again_stops_the_episode(session: BrowserSession,
+                                                               pages_url: str) -> None:
+    """A click on a disabled button times out each time: three in a row end the episode,
+    and from the first failure on the grammar leaves that click out."""
+    disabled = ScriptedPolicy([lambda ctx: f"click [{element_id(ctx, 'button', 'Disabled')}]"])
+    watch = Watch()
+    task = AdHocTask.create("Press it.", pages_url + "form.html", max_steps=10)
+    result = run_episode(task, session, SingleSeatRouter(disabled), hooks=[watch])
+    assert len(result.steps) == 3 and "repeated 3 times" in result.error
+    assert all(e.error for e in watch.steps)
+    assert [h.no_effect for h in watch.steps[-1].context.history] == [True, True]
+
+
+def test_a_toggle_clicked_on_and_off_is_a_repeat(session: BrowserSession,
+                                                 pages_url: str) -> None:
+    """Each click changes the page, but only back and forth between two states it showed
+    before: after the first click nothing new happens, and the third such click ends it."""
+    toggle = ScriptedPolicy([lambda ctx: f"click [{element_id(ctx, 'checkbox', 'Remember me')}]"])
+    task = AdHocTask.create("Remember me.", pages_url + "form.html", max_steps=10)
+    result = run_episode(task, session, SingleSeatRouter(toggle))
+    assert len(result.steps) == 4 and "repeated 3 times" in result.error
+    assert not any(item.no_effect for item in result.steps[-1].context.history)
