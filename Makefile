@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 bundle clean
+	distill-data distill-v5 levers bundle clean
 
 setup: $(STAMP)
 
@@ -116,6 +116,25 @@ distill-v5: distill-data
 		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=0,synthetic/=0 \
 		--max-steps 200 --max-len 1024 --lr 3e-4 --batch-size 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v5b.lora.gguf resources/adapters/smollm2-symbiote-v5.lora.gguf
+
+# The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
+# trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with
+# the model alone. About 2 h on 2 cores; run nothing beside it.
+LEVER_TRAIN = $(VENV)/bin/symbiote train --base smollm2-135m-instruct --db $(DISTILL_DB) \
+	--sources teacher --eval-seeds 1000-1999 --style student \
+	--intents resources/sites/paraphrases.json --epochs 1 --max-steps 150 --max-len 1024 \
+	--lr 5e-4 --batch-size 4
+levers: export SYMBIOTE_HOME = $(DISTILL_HOME)
+levers: distill-data
+	for lever in "l12-s150 12 synthetic/=0" "l0-s150 0 synthetic/=0" "l12-s150-syn2 12 synthetic/=1"; do \
+		set -- $$lever; out=build/eval/levers/lever-$$1; mkdir -p $$out; \
+		$(LEVER_TRAIN) --out lever-$$1 --lora-layers $$2 --copies practice/=5,miniwob/=1,$$3; \
+		bench="$(VENV)/bin/symbiote bench --mode local --small lever-$$1 --grounding off --db $$out/eval.db"; \
+		$$bench practice --out $$out/practice.json; \
+		$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
+		$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json; \
+		$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
+	done
 
 # The desktop bundle (installers/README.md): dist/symbiote/ and dist/symbiote-*-linux-x86_64.tar.gz.
 # SYMBIOTE_BUNDLE_KB=1 also bundles the knowledge base's torch stack (into dist/kb/).
