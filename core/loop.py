@@ -229,23 +229,32 @@ def _user_turn(takeover: Takeover, session: BrowserSession, task: Task, intent: 
             hook.on_hold(state)
 
     for action, observation in takeover.user_turn(session, secrets, on_state):
-        idx = len(result.steps)
-        element = (observation.element(action.id) if isinstance(action, ElementAction)
-                   else None)
         context = StepContext(intent=intent, observation=observation,
                               history=tuple(progress.history), notes=tuple(progress.notes),
-                              step=idx, task_id=task.id, episode_id=result.episode_id)
-        decision = Decision(action, rationale(action, element), "user", USER_POLICY,
-                            why="done by the user, who had taken over")
-        progress.history.append(HistoryItem(action=action, rationale=decision.rationale,
-                                            described=named_text(action, element),
-                                            url=observation.url))
+                              step=len(result.steps), task_id=task.id,
+                              episode_id=result.episode_id)
+        event, item = user_step(action, context, "done by the user, who had taken over",
+                                _url(session),
+                                session.try_screenshot() if options.screenshots else None)
+        progress.history.append(item)
         progress.error = ""
-        event = StepEvent(result.episode_id, idx, context, decision, "", 0.0, _url(session),
-                          session.try_screenshot() if options.screenshots else None)
         result.steps.append(event)
         for hook in hooks:
             hook.on_step(event)
+
+
+def user_step(action: Action, context: StepContext, why: str, url_after: str,
+              screenshot: bytes | None = None) -> tuple[StepEvent, HistoryItem]:
+    """A step the user did (route `user`) on `context.observation`: the event hooks receive
+    and the history item later steps read."""
+    observation = context.observation
+    element = (observation.element(action.id) if isinstance(action, ElementAction)
+               else None)
+    decision = Decision(action, rationale(action, element), "user", USER_POLICY, why=why)
+    event = StepEvent(context.episode_id, context.step, context, decision, "", 0.0, url_after,
+                      screenshot)
+    return event, HistoryItem(action=action, rationale=decision.rationale,
+                              described=named_text(action, element), url=observation.url)
 
 
 def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progress, idx: int,

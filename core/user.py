@@ -29,7 +29,7 @@ from typing import Any, Literal
 from playwright.sync_api import Error as PlaywrightError
 
 from core.actions import Action, Click, Goto, Select, Type
-from core.browser.session import OBSERVE_JS, BrowserSession
+from core.browser.session import OBSERVE_JS, BrowserSession, elements_of
 from core.browser.views import Element, Observation
 from core.errors import BrowserError
 from core.privacy.dom import field_kinds
@@ -48,10 +48,7 @@ NAVIGATION_QUIET_S = 3.0
 
 
 def _observation(url: str, nodes: list[dict[str, Any]]) -> Observation:
-    elements = tuple(Element(id=n["sid"], role=n["role"], name=n["name"], depth=n["depth"],
-                             props=dict(n.get("props") or {}),
-                             options=tuple(n.get("options") or ())) for n in nodes)
-    return Observation(url=url, title="", elements=elements)
+    return Observation(url=url, title="", elements=elements_of(nodes))
 
 
 def _slug(text: str) -> str:

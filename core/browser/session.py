@@ -7,7 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -54,6 +54,13 @@ WRITE_FIELDS_JS = """(values) => {
   });
   return true;
 }"""
+
+
+def elements_of(nodes: list[dict[str, Any]]) -> tuple[Element, ...]:
+    """observe.js's nodes as elements (a recording's listener sends the same nodes)."""
+    return tuple(Element(id=n["sid"], role=n["role"], name=n["name"], depth=n["depth"],
+                         props=dict(n.get("props") or {}), options=tuple(n.get("options") or ()))
+                 for n in nodes)
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -350,11 +357,7 @@ class BrowserSession:
         if raw is None:
             return Observation(url=page.url, title="", elements=(),
                                last_error=last_error or "the page could not be read")
-        elements = tuple(
-            Element(id=n["sid"], role=n["role"], name=n["name"], depth=n["depth"],
-                    props=dict(n.get("props") or {}), options=tuple(n.get("options") or ()))
-            for n in raw["nodes"]
-        )
+        elements = elements_of(raw["nodes"])
         try:
             title = page.title()
         except PlaywrightError:

@@ -19,16 +19,21 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import Error as PlaywrightError
 
-from core.actions import Action, ElementAction
+from core.actions import Action
 from core.browser.session import BrowserSession
 from core.browser.views import Observation
-from core.loop import EpisodeHooks, EpisodeOptions, EpisodeResult, EpisodeStart, StepEvent
+from core.loop import (
+    EpisodeHooks,
+    EpisodeOptions,
+    EpisodeResult,
+    EpisodeStart,
+    StepEvent,
+    user_step,
+)
 from core.policies.base import HistoryItem, StepContext
-from core.policies.formats import named_text
 from core.privacy.secrets import LOG_MASK, NO_SECRETS, Secret, Secrets
-from core.routing.base import Decision
 from core.tasks import Task
-from core.user import USER_POLICY, UserActions, rationale
+from core.user import USER_POLICY, UserActions
 
 log = logging.getLogger(__name__)
 
@@ -114,24 +119,16 @@ class DemonstrationRecorder:
         return result
 
     def _emit(self, action: Action, observation: Observation) -> None:
-        idx = len(self.steps)
         context = StepContext(intent=self._intent, observation=observation,
-                              history=tuple(self._history), step=idx, task_id=self.task.id,
-                              episode_id=self._episode_id)
-        element = (observation.element(action.id) if isinstance(action, ElementAction)
-                   else None)
-        decision = Decision(action, rationale(action, element), "user", USER_POLICY,
-                            why="demonstrated by the user")
+                              history=tuple(self._history), step=len(self.steps),
+                              task_id=self.task.id, episode_id=self._episode_id)
         url_after = observation.url
         try:
             url_after = self.session.page.url
         except PlaywrightError:
             pass
-        event = StepEvent(self._episode_id, idx, context, decision, "", 0.0, url_after)
+        event, item = user_step(action, context, "demonstrated by the user", url_after)
         self.steps.append(event)
-        self._history.append(HistoryItem(action=action, rationale=decision.rationale,
-                                         described=named_text(action, element),
-                                         url=observation.url))
+        self._history.append(item)
         for hook in self.hooks:
             hook.on_step(event)
-

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from app.qt.control import ConfirmBroker
 from app.qt.windows import MainWindow
@@ -25,7 +24,7 @@ from core.loop import EpisodeOptions, run_episode
 from core.routing.base import Router, SingleSeatRouter
 from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
-from tests.support.chromium import debuggable_chromium
+from tests.support.chromium import debuggable_chromium, type_as_user
 from trainer.suites.practice.solvers import SOLVERS
 from trainer.suites.practice.tasks import demo_secrets, load_practice_secrets, load_practice_tasks
 from trainer.suites.sites import SiteServer
@@ -159,12 +158,7 @@ def test_take_over_then_resume_in_the_app(qtbot, tmp_path: Path) -> None:  # typ
             done = threading.Event()
 
             def user() -> None:
-                with sync_playwright() as pw:
-                    browser = pw.chromium.connect_over_cdp(cdp_url)
-                    page = next(p for c in browser.contexts for p in c.pages
-                                if "webmail" in p.url)
-                    page.get_by_label("Password").click()
-                    page.keyboard.type(password, delay=15)
+                type_as_user(cdp_url, "webmail", "Password", password)
                 done.set()
 
             threading.Thread(target=user, daemon=True).start()

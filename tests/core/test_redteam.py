@@ -909,7 +909,6 @@ def cli_secret(monkeypatch: pytest.MonkeyPatch, name: str, value: str, site: str
     assert main(["secrets", "set", name, "--site", site, "--kind", kind]) == 0
 
 
-
 def login_brain() -> Brain:
     return Brain(
         lambda p: (f"type [{e.id}] [jdoe] [0]" if (e := p.find("textbox", "Username"))

@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from core.browser.session import BrowserConfig, BrowserSession
 from core.loop import EpisodeHooks, StepEvent, run_episode
@@ -22,7 +21,7 @@ from core.routing.base import SingleSeatRouter
 from core.store.recorder import StoreRecorder
 from core.store.service import TrajectoryStore
 from core.user import Takeover
-from tests.support.chromium import debuggable_chromium
+from tests.support.chromium import debuggable_chromium, type_as_user
 from trainer.suites.practice.solvers import SOLVERS
 from trainer.suites.practice.tasks import (
     PracticeTask,
@@ -77,13 +76,8 @@ def test_the_user_takes_over_and_the_agent_goes_on(server: SiteServer, tmp_path:
     takeover = Takeover()
 
     with debuggable_chromium(tmp_path / "profile") as (cdp_url, _proc):
-        def type_the_password() -> None:
-            with sync_playwright() as pw:  # the user's own hands on the same browser
-                browser = pw.chromium.connect_over_cdp(cdp_url)
-                page = next(p for c in browser.contexts for p in c.pages
-                            if "webmail" in p.url)
-                page.get_by_label("Password").click()
-                page.keyboard.type(PASSWORD, delay=15)
+        def type_the_password() -> None:  # the user's own hands on the same browser
+            type_as_user(cdp_url, "webmail", "Password", PASSWORD)
             takeover.resume()  # still in the field: the hand-back must send what is typed
 
         user = _User(takeover, "take_over", type_the_password)

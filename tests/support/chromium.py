@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
 from core.browser.session import find_chromium
 
 
@@ -35,3 +37,14 @@ def debuggable_chromium(profile: Path) -> Iterator[tuple[str, subprocess.Popen[b
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def type_as_user(cdp_url: str, page_url_part: str, label: str, text: str) -> None:
+    """A person at that Chromium: clicks the field labelled `label` in the page whose URL
+    holds `page_url_part` and types `text` key by key, through a Playwright of its own (call
+    it from a thread of its own: Playwright's sync API allows one per thread)."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.connect_over_cdp(cdp_url)
+        page = next(p for c in browser.contexts for p in c.pages if page_url_part in p.url)
+        page.get_by_label(label).click()
+        page.keyboard.type(text, delay=15)
