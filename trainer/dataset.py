@@ -34,7 +34,7 @@ from core.policies.formats import (
     student_target,
     student_user_prompt,
 )
-from core.privacy.secrets import NO_SECRETS, placeholder
+from core.privacy.secrets import MASK, NO_SECRETS, SECRET_PLACEHOLDER, placeholder
 from core.privacy.task_secrets import lift_task_secrets
 from core.prompts import (
     HISTORY_STEPS,
@@ -195,6 +195,19 @@ def renumber_named(line: str, mapping: dict[str, str]) -> str:
     return f"{match.group('head')}[{new}]" + line[match.end():]
 
 
+def unmask(action: str, intent: str, typed: set[str]) -> str:
+    """A teacher that typed a task secret's value (a one-time code written in the task) is
+    stored with the value masked: `type [9] [<secret>]`. The student must learn the
+    placeholder, never the mask: the task's one placeholder not typed yet takes its place.
+    With none or several left the step cannot be told and raises (the episode is skipped)."""
+    if f"[{MASK}]" not in action:
+        return action
+    left = [n for n in dict.fromkeys(SECRET_PLACEHOLDER.findall(intent)) if n not in typed]
+    if len(left) != 1:
+        raise ValueError(f"a masked value typed with {len(left)} task secrets left to type")
+    return action.replace(f"[{MASK}]", f"[{placeholder(left[0])}]", 1)
+
+
 @dataclass(frozen=True)
 class StudentStep:
     """One step as the action-first student reads and writes it."""
@@ -222,8 +235,10 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
 
     observations = [parse_observation_text(step.observation) for step in episode.steps]
     named: list[str] = []
+    typed: set[str] = set()
     for step, obs in zip(episode.steps, observations, strict=True):
-        action = parse_action(clean(step.action))
+        action = parse_action(unmask(clean(step.action), intent, typed))
+        typed.update(SECRET_PLACEHOLDER.findall(action.to_text()))
         element = obs.element(action.id) if isinstance(action, ElementAction) else None
         line = named_text(action, element)
         named.append(renumber_named(line, mapping) if mapping else line)

@@ -14,6 +14,7 @@ from core.store.views import EpisodeRecord, StepRecord
 from trainer.dataset import (
     DatasetError,
     build_examples,
+    build_student_examples,
     data_hash,
     deduplicate,
     split,
@@ -89,6 +90,28 @@ def test_renumbered_copies_move_every_id_together_and_nothing_else() -> None:
             assert f"PREVIOUS ACTIONS:\nclick [{link}]\nstop [3]" in ex.prompt
     renumbered = {re.search(r"\[(\d+)\] link", e.prompt).group(1) for e in examples}
     assert len(renumbered) > 1  # copies really moved the ids
+
+
+def test_a_masked_task_code_is_taught_as_its_placeholder() -> None:
+    """A teacher that typed a one-time code written in the task was stored with the value
+    masked (`<secret>`): 27 synthetic sign-ins taught students to type that. The task's one
+    placeholder not yet typed takes its place; with two left the episode is skipped."""
+    code_page = "URL: http://x/verify\n[9] textbox 'Verification code'\n[10] button 'Confirm'"
+    intent = ("Sign in as bob with the password {{secret:site_password}}. "
+              "The one-time code is {{secret:task_code}}.")
+    steps = [StepRecord(idx=0, url="http://x/", observation=OBS.replace("button 'Submit'",
+                        "textbox 'Password' type=password"),
+                        action="type [3] [{{secret:site_password}}] [0]"),
+             StepRecord(idx=1, url="http://x/verify", observation=code_page,
+                        action="type [9] [<secret>] [0]")]
+    ep = EpisodeRecord(**{**episode(1, 1, "click [3]", task="synthetic/signin/1").__dict__,
+                          "intent": intent, "steps": steps})
+    targets = {e.target for e in build_student_examples([ep])}
+    assert "ACTION: type 'Verification code' [9] [{{secret:task_code}}] [0]" in targets
+    assert not any("<secret>" in t for t in targets)
+    both_left = EpisodeRecord(**{**ep.__dict__, "steps": steps[1:]})
+    with pytest.raises(DatasetError):  # the only episode is skipped: no example is left
+        build_student_examples([both_left])
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,14 @@ them. Secrets stay `{{secret:NAME}}` placeholders; the executor types the real v
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlsplit
 
 from core.actions import Type
 from core.browser.views import Element, Observation
 from core.policies.base import StepContext
+from core.privacy.secrets import NO_SECRETS, placeholder
+from core.privacy.task_secrets import lift_task_secrets
 from trainer.suites.synthetic.site import spec_for
 from trainer.suites.synthetic.spec import Step, Target, TaskSpec
 
@@ -37,13 +40,25 @@ def solve_spec(spec: TaskSpec, context: StepContext) -> Moves:
     page = spec.page_of(context.observation.url)
     if page is None:
         return _recover(context, spec)
-    step = next_step(spec.blocks()[page], context)
+    step = next_step(tuple(_as_seen(s, spec) for s in spec.blocks()[page]), context)
     moves = _act(step, context)
     if not moves:
         return _reload(context, f"{_name(step.target)} is not on this page; load it again.")
     if _repeats_failure(context, moves[0][0]):
         return _reload(context, "The same action just failed; load the page again.") + moves
     return moves
+
+
+def _as_seen(step: Step, spec: TaskSpec) -> Step:
+    """A value written in the task that the loop lifts into the episode's vault (a one-time
+    code) is typed as its placeholder, the way every seat sees the task; typed as the value,
+    the store would keep `<secret>` and a student would learn to type that."""
+    if step.kind != "type" or not step.text:
+        return step
+    for secret in lift_task_secrets(spec.intent, "", NO_SECRETS)[1].items():
+        if secret.value == step.text:
+            return dataclasses.replace(step, text=placeholder(secret.name))
+    return step
 
 
 def next_step(block: tuple[Step, ...], context: StepContext) -> Step:
