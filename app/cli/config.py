@@ -30,7 +30,9 @@ def add_agent_flags(p: argparse.ArgumentParser, *,
     p.add_argument("--large", default=large_choices[0], choices=large_choices,
                    help="what fills the large seat")
     p.add_argument("--grounding", default="rules", choices=sorted(GROUNDERS),
-                   help="click grounding of the on-device policy; off: the model alone")
+                   help="decoding help of the on-device policy: rules (v1-v4's click "
+                        "grounding), kinds and copy (action-first students), off: the model "
+                        "alone")
     p.add_argument("--cloud-url", default=None,
                    help="the large seat's API base URL (openai: any OpenAI-compatible server, "
                         "e.g. http://127.0.0.1:8080/v1 for llama-server)")

@@ -144,10 +144,65 @@ def _lit(text: str) -> str:
     return f'"{escaped}"'
 
 
+# --- copied text -------------------------------------------------------------------------------
+# What a step types or answers is, in the teacher's data, always something the agent has read:
+# a span of the task or a `{{secret:…}}` placeholder in it (1,760 of the 1,798 typed texts in
+# make distill-data's trajectories), else of the page (the other 38, and all 165 non-empty
+# answers). The copy
+# grammar makes that the only thing it can write: words (and single punctuation marks) of those
+# texts, each followed only by what follows it in one of them. A student that would re-case a
+# user name ("Tamthor417" for "tamthor417"), invent a value ("<142>") or answer with an id
+# ("stop [11]") cannot; a task whose text must be composed (reversed, reformatted) cannot be
+# typed either, which is why it is a decoding help measured against the model alone.
+COPY_UNIT = re.compile(r"\{\{secret:[A-Za-z0-9_.-]+\}\}|\w+|[^\w\s]")
+COPY_UNITS_MAX = 800
+
+
+def copy_sources(context: StepContext) -> list[str]:
+    """The texts a step may copy from: the task, the notes, then the page's names, values
+    and options (in page order)."""
+    texts = [context.intent, *context.notes]
+    for e in context.observation.elements:
+        texts += [e.name, e.props.get("value", ""), *e.options]
+    return [t for t in texts if t and t.strip()]
+
+
+def copy_rules(sources: Sequence[str], start: str = "copied") -> list[str]:
+    """GBNF for a text made of the sources' units, each followed by a unit (and the gap) that
+    follows it somewhere in them. One rule per distinct unit, so a 2 KB page stays small."""
+    index: dict[str, int] = {}
+    follows: dict[int, dict[tuple[str, int], None]] = {}
+    for text in sources:
+        previous, end = None, 0
+        for m in COPY_UNIT.finditer(text):
+            unit = m.group(0)
+            if unit in ("[", "]"):   # the action's own delimiters
+                previous = None
+                continue
+            if unit not in index:
+                if len(index) >= COPY_UNITS_MAX:
+                    break
+                index[unit] = len(index)
+                follows[index[unit]] = {}
+            here = index[unit]
+            if previous is not None:
+                gap = " " if m.start() > end else ""
+                follows[previous][(gap, here)] = None
+            previous, end = here, m.end()
+    if not index:
+        return [f'{start} ::= ""']
+    rules = [f"{start} ::= " + " | ".join(f"cu-{i}" for i in index.values())]
+    for unit, i in index.items():
+        nexts = [(f'" " cu-{j}' if gap else f"cu-{j}") for gap, j in follows[i]]
+        rules.append(f"cu-{i} ::= {_lit(unit)}" + (f" ( {' | '.join(nexts)} )?" if nexts else ""))
+    return rules
+
+
 @dataclass(frozen=True)
 class ActionFirst:
     style: str = "student"
     score_marker: str = "ACTION: "
+    copy: bool = False   # typed text and answers only copied from what the step read
 
     def system(self) -> str:
         return system_prompt(self.style)
@@ -182,6 +237,7 @@ class ActionFirst:
         clicks, fields, menus = self._choices(context)
         alts = []
         rules = []
+        typed = "copied" if self.copy else "text"
         if clicks:
             alts.append("act-click")
             rules.append('act-click ::= "click " ( '
@@ -190,7 +246,7 @@ class ActionFirst:
             alts.append("act-type")
             rules.append('act-type ::= "type " ( '
                          + " | ".join(_lit(element_ref(e)) for e in fields)
-                         + ' ) " [" text "] [" [01] "]"')
+                         + f' ) " [" {typed} "] [" [01] "]"')
         if menus:
             alts.append("act-select")
             pairs = [_lit(element_ref(e) + " ") + " ( "
@@ -199,8 +255,11 @@ class ActionFirst:
         alts += ["act-scroll", "act-go-back", "act-stop"]
         rules += ['act-scroll ::= "scroll [" ( "up" | "down" ) "]"',
                   'act-go-back ::= "go_back"',
-                  'act-stop ::= "stop" ( " [" text "]" )?',
+                  f'act-stop ::= "stop" ( " [" {typed}? "]" )?' if self.copy
+                  else 'act-stop ::= "stop" ( " [" text "]" )?',
                   f"text ::= [^\\n\\[\\]]{{0,{BOUNDS.text}}}"]
+        if self.copy:
+            rules += copy_rules(copy_sources(context))
         if kind is not None:
             alts = [kind]
         return "\n".join(['root ::= "ACTION: " action', "action ::= " + " | ".join(alts),
@@ -222,5 +281,7 @@ class ActionFirst:
         return "", parse_action(canonical_text(named), valid_ids=observation.ids)
 
 
-def format_for(style: str) -> ReasonFirst | ActionFirst:
-    return ActionFirst() if style == "student" else ReasonFirst(style)
+def format_for(style: str, copy: bool = False) -> ReasonFirst | ActionFirst:
+    """The step format of a registry `prompt_style`; `copy` (action-first only) restricts
+    typed text and answers to copies of what the step read."""
+    return ActionFirst(copy=copy) if style == "student" else ReasonFirst(style)

@@ -135,16 +135,37 @@ def ground_click(reason: str, action: Action, observation: Observation,
 
 
 class RuleGrounding:
-    """`ground_click` as a `Grounder`."""
+    """`ground_click` as a `Grounder`. It reads the reason a reason-first model (v1–v4) writes
+    before acting; an action-first student writes none, so for it `rules` is greedy decoding
+    under the page's grammar (the model alone)."""
 
     name = "rules"
+    kind_search = False
+    copies_text = False
 
     def ground(self, reason: str, action: Action, observation: Observation,
                previous_action: str = "") -> Action:
         return ground_click(reason, action, observation, previous_action)
 
 
-GROUNDERS: dict[str, type[Grounder] | None] = {"rules": RuleGrounding, "off": None}
+class KindSearch(RuleGrounding):
+    """For an action-first student: the most likely whole action over the page's action kinds
+    (core.policies.local `_most_likely_kind`). A reason-first model gets the click rules."""
+
+    name = "kinds"
+    kind_search = True
+
+
+class CopyGrounding(KindSearch):
+    """`kinds`, and the copy grammar: what an action-first student types or answers is copied
+    from the task, the notes or the page (core.policies.formats `copy_rules`)."""
+
+    name = "copy"
+    copies_text = True
+
+
+GROUNDERS: dict[str, type[Grounder] | None] = {
+    "rules": RuleGrounding, "kinds": KindSearch, "copy": CopyGrounding, "off": None}
 
 
 def make_grounder(name: str) -> Grounder | None:

@@ -47,12 +47,15 @@ class LocalPolicy:
         self.llm = llm
         self.temperature = temperature
         self.seed = seed
-        self.format = format_for(llm.prompt_style)
+        self.format = format_for(llm.prompt_style,
+                                 copy=bool(getattr(grounding, "copies_text", False)))
         # Grounding reads the reason, which only a reason-first model writes before acting.
-        # An action-first student gets the help that fits it instead: the most likely whole
-        # action over the page's action kinds (`_most_likely_kind`), by its own likelihood.
+        # An action-first student gets the helps that fit it instead, when configured: the
+        # most likely whole action over the page's action kinds (`_most_likely_kind`, by its
+        # own likelihood) and the copy grammar (core.policies.formats).
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
-        self.kind_search = grounding is not None and isinstance(self.format, ActionFirst)
+        self.kind_search = (isinstance(self.format, ActionFirst)
+                            and bool(getattr(grounding, "kind_search", False)))
         self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0
@@ -61,6 +64,8 @@ class LocalPolicy:
     def id(self) -> str:
         suffix = (f"+{self.grounding.name}" if self.grounding is not None
                   else "+kinds" if self.kind_search else "")
+        if isinstance(self.format, ActionFirst) and self.format.copy:
+            suffix += "+copy"
         return f"local:{self.llm.name}{suffix}"
 
     def step_prompt(self, context: StepContext) -> StepPrompt:

@@ -15,11 +15,14 @@ from core.llm.base import LLMSettings
 from core.llm.llama import LlamaModel
 from core.policies.base import HistoryItem, StepContext
 from core.policies.formats import (
+    COPY_UNIT,
     ActionFirst,
     canonical_text,
+    copy_sources,
     named_text,
     student_user_prompt,
 )
+from core.policies.grounding import CopyGrounding
 from core.policies.local import LocalPolicy
 
 PAGE = parse_observation_text(
@@ -96,3 +99,46 @@ def test_student_outputs_always_parse_and_name_real_elements(student: LocalPolic
         assert best.meta["n_generated"] < 40  # no reason is decoded before acting
     assert student.parse_failures == 0
     assert student.grounding is None  # grounding reads a reason this format does not write
+
+
+def _copied(text: str, sources: list[str]) -> bool:
+    """Every unit of `text` is a unit of the sources, and each next one follows it (with the
+    same gap) somewhere in them."""
+    pairs, units = set(), set()
+    for source in sources:
+        found = list(COPY_UNIT.finditer(source))
+        units.update(m.group(0) for m in found)
+        pairs.update((a.group(0), b.start() > a.end(), b.group(0)) for a, b in zip(found, found[1:]))
+    mine = list(COPY_UNIT.finditer(text))
+    return (all(m.group(0) in units for m in mine)
+            and all((a.group(0), b.start() > a.end(), b.group(0)) in pairs
+                    for a, b in zip(mine, mine[1:])))
+
+
+def test_the_copy_grammar_types_and_answers_only_what_the_step_read(tiny_gguf: Path) -> None:
+    """Sampled at temperature 1 from a random model, every typed text and every answer is
+    made of the task's, the notes' or the page's words in an order they have there: the
+    user name keeps its case, a placeholder comes whole, brackets never."""
+    intent = "Sign in as tamthor417 with the password {{secret:site_password}}."
+    llm = LlamaModel(tiny_gguf, settings=LLMSettings(n_ctx=1024), prompt_style="student")
+    policy = LocalPolicy(llm, grounding=CopyGrounding())
+    assert policy.id.endswith("+kinds+copy")
+    fmt = policy.format
+    assert isinstance(fmt, ActionFirst) and fmt.copy
+    ctx = StepContext(intent=intent, observation=PAGE, notes=("code [7] 42",))
+    step = policy.step_prompt(ctx)
+    texts = []
+    for trial in range(16):
+        kind = ("act-type", "act-stop")[trial % 2]
+        gen = llm.generate(step.tokens, gbnf=fmt.grammar(ctx, kind), temperature=1.0,
+                           seed=trial, max_tokens=step.max_tokens)
+        action = fmt.parse(gen.text, PAGE)[1]  # always parses: the grammar closes the text
+        texts.append(action.text if isinstance(action, Type) else getattr(action, "answer", ""))
+    assert sum(bool(t) for t in texts) >= 4, texts
+    for text in filter(None, texts):
+        assert _copied(text, copy_sources(ctx)), text
+        assert "Tamthor" not in text and "[" not in text and "]" not in text
+    gbnf = fmt.grammar(ctx)
+    assert '"{{secret:site_password}}"' in gbnf and '"tamthor417"' in gbnf
+    assert " text " not in gbnf.split("text ::=")[0]  # free text is not reachable
+    assert "[^" in ActionFirst().grammar(ctx)  # without copy it is
