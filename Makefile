@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 levers bundle clean
+	distill-data distill-v5 distill-v6 levers bundle clean
 
 setup: $(STAMP)
 
@@ -116,6 +116,16 @@ distill-v5: distill-data
 		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=0,synthetic/=0 \
 		--max-steps 200 --max-len 1024 --lr 3e-4 --batch-size 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v5b.lora.gguf resources/adapters/smollm2-symbiote-v5.lora.gguf
+
+# v6: v5 continued 450 steps on the whole mix (practice x31, MiniWoB x2, synthetic x2; the
+# masked one-time codes now taught as their placeholder, trainer/dataset.py `unmask`).
+distill-v6: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v6: distill-v5
+	$(VENV)/bin/symbiote train --base smollm2-symbiote-v5b --out smollm2-symbiote-v6 \
+		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
+		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=1,synthetic/=1 \
+		--max-steps 450 --max-len 1024 --lr 3e-4 --batch-size 4
+	cp $(DISTILL_HOME)/models/smollm2-symbiote-v6.lora.gguf resources/adapters/
 
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
 # trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with
