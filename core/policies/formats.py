@@ -18,6 +18,7 @@ Both render the engine's canonical action in the end: the id is authoritative, t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,28 +149,30 @@ def _lit(text: str) -> str:
 # What a step types or answers is, in the teacher's data, always something the agent has read:
 # a span of the task or a `{{secret:…}}` placeholder in it (1,760 of the 1,798 typed texts in
 # make distill-data's trajectories), else of the page (the other 38, and all 165 non-empty
-# answers). The copy
-# grammar makes that the only thing it can write: words (and single punctuation marks) of those
-# texts, each followed only by what follows it in one of them. A student that would re-case a
-# user name ("Tamthor417" for "tamthor417"), invent a value ("<142>") or answer with an id
-# ("stop [11]") cannot; a task whose text must be composed (reversed, reformatted) cannot be
-# typed either, which is why it is a decoding help measured against the model alone.
+# answers). The copy grammar makes that the only thing it can write: words (and single
+# punctuation marks) of those texts, each followed only by what follows it in one of them. A
+# student that would re-case a user name ("Tamthor417" for "tamthor417"), invent a value
+# ("<142>") or answer with an id ("stop [11]") cannot; a task whose text must be composed
+# (reversed, reformatted) cannot be typed either, which is why it is a decoding help measured
+# against the model alone.
 COPY_UNIT = re.compile(r"\{\{secret:[A-Za-z0-9_.-]+\}\}|\w+|[^\w\s]")
 COPY_UNITS_MAX = 800
 
 
-def copy_sources(context: StepContext) -> list[str]:
+def copy_sources(context: StepContext) -> tuple[str, ...]:
     """The texts a step may copy from: the task, the notes, then the page's names, values
     and options (in page order)."""
     texts = [context.intent, *context.notes]
     for e in context.observation.elements:
         texts += [e.name, e.props.get("value", ""), *e.options]
-    return [t for t in texts if t and t.strip()]
+    return tuple(t for t in texts if t and t.strip())
 
 
-def copy_rules(sources: Sequence[str], start: str = "copied") -> list[str]:
+@functools.lru_cache(maxsize=4)
+def copy_rules(sources: tuple[str, ...], start: str = "copied") -> tuple[str, ...]:
     """GBNF for a text made of the sources' units, each followed by a unit (and the gap) that
-    follows it somewhere in them. One rule per distinct unit, so a 2 KB page stays small."""
+    follows it somewhere in them. One rule per distinct unit, so a 2 KB page stays small.
+    Cached: the kind search builds one step's grammar once per action kind."""
     index: dict[str, int] = {}
     follows: dict[int, dict[tuple[str, int], None]] = {}
     for text in sources:
@@ -190,12 +193,12 @@ def copy_rules(sources: Sequence[str], start: str = "copied") -> list[str]:
                 follows[previous][(gap, here)] = None
             previous, end = here, m.end()
     if not index:
-        return [f'{start} ::= ""']
+        return (f'{start} ::= ""',)
     rules = [f"{start} ::= " + " | ".join(f"cu-{i}" for i in index.values())]
     for unit, i in index.items():
         nexts = [(f'" " cu-{j}' if gap else f"cu-{j}") for gap, j in follows[i]]
         rules.append(f"cu-{i} ::= {_lit(unit)}" + (f" ( {' | '.join(nexts)} )?" if nexts else ""))
-    return rules
+    return tuple(rules)
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ class ActionFirst:
         clicks, fields, menus = self._choices(context)
         alts = []
         rules = []
-        typed = "copied" if self.copy else "text"
+        typed, answer = ("copied", "copied?") if self.copy else ("text", "text")
         if clicks:
             alts.append("act-click")
             rules.append('act-click ::= "click " ( '
@@ -255,8 +258,7 @@ class ActionFirst:
         alts += ["act-scroll", "act-go-back", "act-stop"]
         rules += ['act-scroll ::= "scroll [" ( "up" | "down" ) "]"',
                   'act-go-back ::= "go_back"',
-                  f'act-stop ::= "stop" ( " [" {typed}? "]" )?' if self.copy
-                  else 'act-stop ::= "stop" ( " [" text "]" )?',
+                  f'act-stop ::= "stop" ( " [" {answer} "]" )?',
                   f"text ::= [^\\n\\[\\]]{{0,{BOUNDS.text}}}"]
         if self.copy:
             rules += copy_rules(copy_sources(context))

@@ -24,6 +24,8 @@ from core.errors import ConfigError
 
 class Grounder(Protocol):
     name: str
+    kind_search: bool   # action-first students: the most likely action over action kinds
+    copies_text: bool   # action-first students: the copy grammar for typed text and answers
 
     def ground(self, reason: str, action: Action, observation: Observation,
                previous_action: str = "") -> Action: ...

@@ -48,14 +48,14 @@ class LocalPolicy:
         self.temperature = temperature
         self.seed = seed
         self.format = format_for(llm.prompt_style,
-                                 copy=bool(getattr(grounding, "copies_text", False)))
+                                 copy=grounding is not None and grounding.copies_text)
         # Grounding reads the reason, which only a reason-first model writes before acting.
         # An action-first student gets the helps that fit it instead, when configured: the
         # most likely whole action over the page's action kinds (`_most_likely_kind`, by its
         # own likelihood) and the copy grammar (core.policies.formats).
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
-        self.kind_search = (isinstance(self.format, ActionFirst)
-                            and bool(getattr(grounding, "kind_search", False)))
+        self.kind_search = (isinstance(self.format, ActionFirst) and grounding is not None
+                            and grounding.kind_search)
         self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0

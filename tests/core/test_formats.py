@@ -5,6 +5,7 @@ id, the grammar offers only what each action can take, and outputs always parse 
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -108,11 +109,11 @@ def _copied(text: str, sources: list[str]) -> bool:
     for source in sources:
         found = list(COPY_UNIT.finditer(source))
         units.update(m.group(0) for m in found)
-        pairs.update((a.group(0), b.start() > a.end(), b.group(0)) for a, b in zip(found, found[1:]))
+        pairs.update((a.group(0), b.start() > a.end(), b.group(0)) for a, b in pairwise(found))
     mine = list(COPY_UNIT.finditer(text))
     return (all(m.group(0) in units for m in mine)
             and all((a.group(0), b.start() > a.end(), b.group(0)) in pairs
-                    for a, b in zip(mine, mine[1:])))
+                    for a, b in pairwise(mine)))
 
 
 def test_the_copy_grammar_types_and_answers_only_what_the_step_read(tiny_gguf: Path) -> None:
