@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 levers bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 levers bundle clean
 
 setup: $(STAMP)
 
@@ -126,6 +126,16 @@ distill-v6: distill-v5
 		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=1,synthetic/=1 \
 		--max-steps 450 --max-len 1024 --lr 3e-4 --batch-size 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v6.lora.gguf resources/adapters/
+
+# v7: v6 continued 1000 steps in bf16 autocast (twice the examples per hour on this AMX CPU),
+# the synthetic web's share raised (practice x16, MiniWoB x2, synthetic x2).
+distill-v7: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v7: distill-v6
+	$(VENV)/bin/symbiote train --base smollm2-symbiote-v6 --out smollm2-symbiote-v7 \
+		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
+		--intents resources/sites/paraphrases.json --copies practice/=15,miniwob/=1,synthetic/=1 \
+		--max-steps 1000 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
+	cp $(DISTILL_HOME)/models/smollm2-symbiote-v7.lora.gguf resources/adapters/
 
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
 # trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with

@@ -5,8 +5,10 @@ base GGUF ─(transformers dequantizes)→ clean HF copy ─(peft LoRA, CPU)→ 
 Optionally merged into a full Q8_0 GGUF. Checkpoints every N steps; a rerun with the same
 config resumes from the last one.
 
-Device and precision: CUDA when `torch.cuda.is_available()` (bf16 autocast where the GPU
-supports it, else fp32), the CPU in fp32 otherwise; the results are the same either way.
+Device and precision: CUDA when `torch.cuda.is_available()`, else the CPU; bf16 autocast
+(weights and optimizer stay fp32) where the device does bf16 in hardware — a GPU that says so,
+a CPU with AMX or AVX512-BF16 — else fp32 (`--precision` overrides). On this machine's Xeon
+(AMX) a LoRA step takes about half the time in bf16 (docs/history-wave2.md, v7).
 Several GPUs: `accelerate launch --multi_gpu --num_processes N .venv/bin/symbiote train …`
 (docs/scale.md): each process takes its own batches of every step and the gradients are
 averaged; only the main process writes checkpoints and the adapter, and the GGUF export and
@@ -62,6 +64,7 @@ class TrainConfig:
     # Continue from an earlier LoRA (its PEFT folder) instead of a fresh one: the symbiotic
     # cycle distills round after round. Its own r/layers/modules then apply, not the above.
     init_adapter: str = ""
+    precision: str = "auto"   # auto | fp32 | bf16 (autocast): auto = bf16 where the hardware has it
 
     def key(self) -> str:
         """What the trained weights depend on: a checkpoint resumes under the same key. The
@@ -79,7 +82,7 @@ class TrainResult:
     final_loss: float
     losses: list[float] = field(default_factory=list)
     device: str = "cpu"        # cpu | cuda
-    precision: str = "fp32"    # fp32 | bf16 (autocast on a GPU that supports it)
+    precision: str = "fp32"    # fp32 | bf16 (autocast)
     processes: int = 1         # accelerate launch --num_processes
 
     @property
@@ -99,21 +102,40 @@ def _torch():  # type: ignore[no-untyped-def]
     return torch
 
 
-def pick_device(torch) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """(device, precision): CUDA with bf16 where supported, else fp32; the CPU in fp32."""
-    if torch.cuda.is_available():
-        return "cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    return "cpu", "fp32"
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
-def _accelerator(torch):  # type: ignore[no-untyped-def]
+def pick_device(torch, precision: str = "auto") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(device, precision): CUDA if there is one, else the CPU; under "auto" bf16 autocast
+    where the device does bf16 in hardware (a CPU's AMX or AVX512-BF16), else fp32."""
+    if precision not in PRECISIONS:
+        raise TrainError(f"unknown precision {precision!r}: one of {', '.join(PRECISIONS)}")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if precision != "auto":
+        return device, precision
+    if device == "cuda":
+        return device, "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    cpu = torch.cpu
+    fast = cpu._is_amx_tile_supported() or cpu._is_avx512_bf16_supported()
+    return device, "bf16" if fast else "fp32"
+
+
+def _accelerator(torch, precision: str = "auto"):  # type: ignore[no-untyped-def]
     """One process of `accelerate launch` (or this process alone): its device and precision.
     Without a launcher this is one process on CUDA or the CPU, as `pick_device` says."""
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
 
-    device, precision = pick_device(torch)
+    device, precision = pick_device(torch, precision)
+    mixed = "bf16" if precision == "bf16" else "no"
+    state = AcceleratorState._shared_state
+    alone = int(os.environ.get("WORLD_SIZE", "1")) == 1
+    if state and state.get("_mixed_precision") != mixed and alone:
+        # accelerate keeps one state per process; alone, a later run in another precision
+        # (the cycle, a test) starts it afresh instead of failing
+        AcceleratorState._reset_state(reset_partial_state=True)
     return Accelerator(cpu=device == "cpu",
-                       mixed_precision="bf16" if precision == "bf16" else "no"), precision
+                       mixed_precision=mixed), precision
 
 
 def _main_process_first():  # type: ignore[no-untyped-def]
@@ -188,7 +210,7 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         raise TrainError("no training examples")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
-    accelerator, precision = _accelerator(torch)
+    accelerator, precision = _accelerator(torch, config.precision)
     device = accelerator.device
     world, rank = accelerator.num_processes, accelerator.process_index
     tokenizer = AutoTokenizer.from_pretrained(base_hf)

@@ -19,7 +19,14 @@ from trainer.dataset import (
     deduplicate,
     split,
 )
-from trainer.train import TrainConfig, TrainError, TrainResult, export_adapter, train_lora
+from trainer.train import (
+    TrainConfig,
+    TrainError,
+    TrainResult,
+    export_adapter,
+    pick_device,
+    train_lora,
+)
 
 OBS = "URL: http://127.0.0.1/x\n[3] button 'Submit'\n[12] link 'Next page'"
 
@@ -135,6 +142,26 @@ def test_lora_gguf_makes_llama_cpp_answer_the_target(trained: TrainResult, tiny_
     got = student.generate(student.tokenize(example.prompt), max_tokens=60).text
     assert got == want
     assert base.generate(base.tokenize(example.prompt), max_tokens=60).text != want
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_both_precisions_learn_the_target(precision: str, tiny_hf_dir: Path,
+                                          tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(max_steps=30, lr=1e-2, batch_size=1, warmup_steps=2, threads=1,
+                         precision=precision)
+    result = train_lora(tiny_hf_dir, examples, tmp_path, config, progress=False)
+    assert result.precision == precision
+    assert result.losses[-1] < result.losses[0] / 4
+    # the adapter itself stays fp32 whatever the autocast computed in
+    weights = load_file(result.adapter_dir / "adapter_model.safetensors")
+    assert weights and all(w.dtype == torch.float32 for w in weights.values())
+    assert pick_device(torch, precision) == ("cpu", precision)
+    with pytest.raises(TrainError, match="unknown precision 'fp16'"):
+        pick_device(torch, "fp16")
 
 
 def test_training_resumes_from_its_checkpoint(trained: TrainResult, tiny_hf_dir: Path) -> None:
