@@ -7,8 +7,9 @@ config resumes from the last one.
 
 Device and precision: CUDA when `torch.cuda.is_available()`, else the CPU; bf16 autocast
 (weights and optimizer stay fp32) where the device does bf16 in hardware — a GPU that says so,
-a CPU with AMX or AVX512-BF16 — else fp32 (`--precision` overrides). On this machine's Xeon
-(AMX) a LoRA step takes about half the time in bf16 (docs/history-wave2.md, v7).
+a CPU with AMX or AVX512-BF16 — else fp32 (`--precision` overrides). On this project's Xeon
+(AMX) bf16 is 1.7x fp32's tokens/s in a micro-benchmark but only 1.13x over v7's real run, at
+1.6x the peak memory (docs/history-wave2.md, v7).
 Several GPUs: `accelerate launch --multi_gpu --num_processes N .venv/bin/symbiote train …`
 (docs/scale.md): each process takes its own batches of every step and the gradients are
 averaged; only the main process writes checkpoints and the adapter, and the GGUF export and
