@@ -40,7 +40,9 @@ def solve_spec(spec: TaskSpec, context: StepContext) -> Moves:
     page = spec.page_of(context.observation.url)
     if page is None:
         return _recover(context, spec)
-    step = next_step(tuple(_as_seen(s, spec) for s in spec.blocks()[page]), context)
+    lifted = {secret.value: secret.name
+              for secret in lift_task_secrets(spec.intent, "", NO_SECRETS)[1].items()}
+    step = next_step(tuple(_as_seen(s, lifted) for s in spec.blocks()[page]), context)
     moves = _act(step, context)
     if not moves:
         return _reload(context, f"{_name(step.target)} is not on this page; load it again.")
@@ -49,16 +51,14 @@ def solve_spec(spec: TaskSpec, context: StepContext) -> Moves:
     return moves
 
 
-def _as_seen(step: Step, spec: TaskSpec) -> Step:
+def _as_seen(step: Step, lifted: dict[str, str]) -> Step:
     """A value written in the task that the loop lifts into the episode's vault (a one-time
-    code) is typed as its placeholder, the way every seat sees the task; typed as the value,
-    the store would keep `<secret>` and a student would learn to type that."""
-    if step.kind != "type" or not step.text:
+    code; `lifted` maps such values to their names) is typed as its placeholder, the way every
+    seat sees the task; typed as the value, the store would keep `<secret>` and a student
+    would learn to type that."""
+    if step.kind != "type" or step.text not in lifted:
         return step
-    for secret in lift_task_secrets(spec.intent, "", NO_SECRETS)[1].items():
-        if secret.value == step.text:
-            return dataclasses.replace(step, text=placeholder(secret.name))
-    return step
+    return dataclasses.replace(step, text=placeholder(lifted[step.text]))
 
 
 def next_step(block: tuple[Step, ...], context: StepContext) -> Step:
