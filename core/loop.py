@@ -110,7 +110,8 @@ class EpisodeHooks:
         pass
 
 
-# The same action on a page it does not change, this many times in a row: the episode stops.
+# The same action on a page it does not change, this many times in a row (or two actions taken
+# in turn, this many times each): the episode stops.
 REPEAT_LIMIT = 3
 
 
@@ -122,19 +123,28 @@ class _Progress:
     notes: list[str] = field(default_factory=list)
     error: str = ""           # the last action's error, shown in the next observation
     answer: str | None = None
-    page: str = ""            # the last observation's elements, to tell whether an action did
-    seen: set[str] = field(default_factory=set)   # every page the episode has shown
+    page: str = ""            # the last observation's state, to tell whether an action did
+    seen: set[str] = field(default_factory=set)   # every page state the episode has shown
     # Steps (indexes into history) that changed nothing: the page stayed as it was, or came
     # back to one shown before (a toggle clicked on and off).
     stale: set[int] = field(default_factory=set)
 
-    def stuck(self) -> bool:
-        """The last actions are one action repeated, each changing nothing (the same page, a
-        failure on it, or a page shown before)."""
+    def stuck(self) -> str:
+        """'' or how the last actions go round: one action repeated, or two taken in turn
+        (A, B, A, B, …), each changing nothing new (the same page, a failure on it, or a page
+        shown before)."""
         n = len(self.history)
-        last = self.history[-REPEAT_LIMIT:]
-        return (len(last) == REPEAT_LIMIT and len({h.action for h in last}) == 1
-                and all(i in self.stale for i in range(n - REPEAT_LIMIT, n)))
+        for period in (1, 2):
+            span = REPEAT_LIMIT * period
+            last = [h.action for h in self.history[-span:]]
+            if (len(last) == span and all(i in self.stale for i in range(n - span, n))
+                    and all(last[i] == last[i - period] for i in range(period, span))
+                    and len(set(last[:period])) == period):
+                if period == 1:
+                    return f"{self.history[-1].action} was repeated {REPEAT_LIMIT} times"
+                return (f"{last[0]} and {last[1]} were taken in turn {REPEAT_LIMIT} times "
+                        "each")
+        return ""
 
 
 def run_episode(task: Task, session: BrowserSession, router: Router, *,
@@ -179,10 +189,10 @@ def run_episode(task: Task, session: BrowserSession, router: Router, *,
                     break
             idx = len(result.steps)
             context = _observe(session, task, intent, progress, idx, episode_id)
-            if progress.stuck():
+            going_round = progress.stuck()
+            if going_round:
                 result.outcome = "failure"
-                result.error = (f"stopped: {progress.history[-1].action} was repeated "
-                                f"{REPEAT_LIMIT} times and changed nothing")
+                result.error = f"stopped: {going_round} and changed nothing"
                 break
             for hook in hooks:
                 hook.on_decide(idx, context)
@@ -254,13 +264,14 @@ def user_step(action: Action, context: StepContext, why: str, url_after: str,
     event = StepEvent(context.episode_id, context.step, context, decision, "", 0.0, url_after,
                       screenshot)
     return event, HistoryItem(action=action, rationale=decision.rationale,
-                              described=named_text(action, element), url=observation.url)
+                              described=named_text(action, element), url=observation.url,
+                              state=observation.state())
 
 
 def _observe(session: BrowserSession, task: Task, intent: str, progress: _Progress, idx: int,
              episode_id: int | None) -> StepContext:
     observation = session.observe(last_error=progress.error)
-    page = observation.url + "\n" + observation.tree_text()
+    page = observation.state()
     last = progress.history[-1] if progress.history else None
     # The last action left the page as it was (or failed on it): the next decision should know,
     # and the grammar leaves that click out. A scroll moves what is in view, which the
@@ -310,7 +321,8 @@ def _act(session: BrowserSession, decision: Decision, secrets: Secrets, context:
                else None)
     progress.history.append(HistoryItem(action=action, rationale=decision.rationale,
                                         error=error, described=named_text(action, element),
-                                        url=context.observation.url))
+                                        url=context.observation.url,
+                                        state=context.observation.state()))
     progress.error = error
     return error
 

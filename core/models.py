@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ModelError
-from core.paths import RESOURCES, user_data_dir
+from core.paths import RESOURCES, cache_dir, user_data_dir
 
 log = logging.getLogger(__name__)
 GGUF_MAGIC = b"GGUF"
@@ -27,12 +27,14 @@ class ModelEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    kind: Literal["base", "distilled", "adapter"]
+    # merged: base + adapter merged into one `quant` GGUF, built once into the cache on first use
+    kind: Literal["base", "distilled", "adapter", "merged"]
     gguf: str = ""                 # the model file (base/distilled) — empty for adapters
     base: str = ""                 # adapters: the registry name of their base model
     adapter: str = ""              # adapters: the LoRA GGUF file
     hf_dir: str = ""               # optional unquantized Hugging Face copy the trainer starts from
     peft_dir: str = ""             # adapters: their PEFT weights, so training can continue them
+    quant: str = ""                # merged: the merged file's quantization (Q8_0)
     chat_template: str = "chatml"
     prompt_style: Literal["full", "compact", "student"] = "full"
     n_ctx_train: int = 2048
@@ -125,10 +127,14 @@ class Registry:
 
     def resolve(self, name: str | None = None) -> ResolvedModel:
         entry, root = self.get(name or self.active_name)
-        if entry.kind == "adapter":
+        if entry.kind in ("adapter", "merged"):
             base = self.resolve(entry.base)
             lora = resolve_path(entry.adapter, root)
             check_gguf(lora)
+            if entry.kind == "merged":
+                return ResolvedModel(name=entry.name, model_path=self._merged(entry, base, lora),
+                                     chat_template=entry.chat_template,
+                                     prompt_style=entry.prompt_style, entry=entry)
             return ResolvedModel(name=entry.name, model_path=base.model_path, lora_path=lora,
                                  chat_template=entry.chat_template,
                                  prompt_style=entry.prompt_style, entry=entry)
@@ -136,6 +142,20 @@ class Registry:
         check_gguf(path)
         return ResolvedModel(name=entry.name, model_path=path, chat_template=entry.chat_template,
                              prompt_style=entry.prompt_style, entry=entry)
+
+    @staticmethod
+    def _merged(entry: ModelEntry, base: ResolvedModel, lora: Path) -> Path:
+        """The merged file, built the first time it is asked for (seconds; see core.llm.merge)."""
+        from core.llm.merge import merge_lora, merged_path
+
+        quant = entry.quant or "Q8_0"
+        path = merged_path(cache_dir(), entry.name, base.model_path, lora, quant)
+        if not path.exists():
+            log.info("building %s once: %s merged into %s", entry.name, lora.name,
+                     base.model_path.name)
+            merge_lora(base.model_path, lora, path, quant)
+        check_gguf(path)
+        return path
 
     def add(self, entry: ModelEntry) -> None:
         self.user.models = [m for m in self.user.models if m.name != entry.name] + [entry]

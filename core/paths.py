@@ -29,6 +29,16 @@ def user_data_dir() -> Path:
     return Path(base) / "symbiote"
 
 
+def cache_dir() -> Path:
+    """~/.cache/symbiote, or SYMBIOTE_CACHE: what can be built again from shipped files (the
+    merged models, the trainer's copies of the base), shared by every SYMBIOTE_HOME."""
+    explicit = os.environ.get("SYMBIOTE_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "symbiote"
+
+
 def default_db_path() -> Path:
     return user_data_dir() / "symbiote.db"
 

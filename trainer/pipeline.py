@@ -54,7 +54,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     registry = registry or Registry()
     resolved = registry.resolve(base)
     continued_from = None
-    if resolved.entry.kind == "adapter":
+    if resolved.entry.kind in ("adapter", "merged"):  # a merged student trains as its adapter
         entry, root = registry.get(resolved.name)
         peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
         if continue_training and peft and is_peft_adapter(peft):

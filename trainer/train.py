@@ -379,7 +379,8 @@ def register(registry: Registry, name: str, base: ResolvedModel, gguf: Path, *, 
                            prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
     else:
         entry = ModelEntry(name=name, kind="adapter", base=base.entry.name
-                           if base.entry.kind != "adapter" else base.entry.base,
+                           if base.entry.kind not in ("adapter", "merged")
+                           else base.entry.base,
                            adapter=str(gguf), peft_dir=str(peft_dir) if peft_dir else "",
                            prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
     registry.add(entry)

@@ -110,6 +110,9 @@ _ERRORS: list[tuple[re.Pattern[str], str]] = [
      "The site could not be reached."),
     (re.compile(r"was repeated (?P<n>\d+) times and changed nothing"),
      "Stopped: the same action was repeated {n} times and changed nothing."),
+    (re.compile(r"were taken in turn (?P<n>\d+) times each and changed nothing"),
+     "Stopped: the agent went back and forth between two actions {n} times and got "
+     "nowhere new."),
 ]
 _PREFIX = re.compile(r"^(?:[a-z_]+(?: \[\d+\])? failed: )?(?:[A-Za-z]+\.[a-z_]+: )?(?:Error: )?")
 

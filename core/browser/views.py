@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
@@ -82,6 +83,12 @@ class Observation:
                 size += len(line) + 1
             text = "\n".join(kept) + f"\n… ({len(lines) - len(kept)} more elements trimmed)"
         return text
+
+    def state(self) -> str:
+        """A short digest of what the page shows (URL and elements, not the last error): two
+        observations with the same state are the same page in the same state."""
+        page = self.url + "\n" + self.tree_text()
+        return hashlib.blake2b(page.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
     def text(self, max_chars: int | None = None) -> str:
         header = f"URL: {readable_url(self.url)}"

@@ -23,6 +23,7 @@ class HistoryItem:
     described: str = ""      # the action with its element named: click 'Sign in' [12]
     url: str = ""            # the page it was taken on
     no_effect: bool = False  # the next observation showed the same page
+    state: str = ""          # Observation.state() of the page it was taken on
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -43,6 +44,10 @@ BOUNDS = GrammarBounds(text=60, reason=100, url=100)
 REF_WORDS = 4
 REF_CHARS = 30
 ERROR_CHARS = 80
+# A click already taken this many times from the very same page state is not offered there
+# again: the page is where it was, so the click leads where it led (a loop between two
+# controls, A B A B …). Once is allowed: going back to a page to do it right is a plan.
+REVISIT_LIMIT = 2
 
 
 class StepFormat(Protocol):
@@ -206,6 +211,7 @@ class ActionFirst:
     style: str = "student"
     score_marker: str = "ACTION: "
     copy: bool = False   # typed text and answers only copied from what the step read
+    no_loops: bool = False  # a click taken REVISIT_LIMIT times from this page state left out
 
     def system(self) -> str:
         return system_prompt(self.style)
@@ -222,6 +228,11 @@ class ActionFirst:
         obs = context.observation
         tried = {item.action.to_text() for item in context.history
                  if item.no_effect and item.url == obs.url}
+        if self.no_loops:
+            here = obs.state()
+            taken = Counter(item.action.to_text() for item in context.history
+                            if item.state == here)
+            tried |= {action for action, n in taken.items() if n >= REVISIT_LIMIT}
         clicks = [e for e in obs.elements if f"click [{e.id}]" not in tried]
         fields = [e for e in obs.elements if e.role in EDITABLE_ROLES and not e.options
                   and e.props.get("disabled") != "true"]
@@ -283,7 +294,10 @@ class ActionFirst:
         return "", parse_action(canonical_text(named), valid_ids=observation.ids)
 
 
-def format_for(style: str, copy: bool = False) -> ReasonFirst | ActionFirst:
+def format_for(style: str, copy: bool = False,
+               no_loops: bool = False) -> ReasonFirst | ActionFirst:
     """The step format of a registry `prompt_style`; `copy` (action-first only) restricts
-    typed text and answers to copies of what the step read."""
-    return ActionFirst(copy=copy) if style == "student" else ReasonFirst(style)
+    typed text and answers to copies of what the step read, `no_loops` leaves out a click that
+    went round (REVISIT_LIMIT)."""
+    return (ActionFirst(copy=copy, no_loops=no_loops) if style == "student"
+            else ReasonFirst(style))

@@ -139,7 +139,8 @@ def ground_click(reason: str, action: Action, observation: Observation,
 class RuleGrounding:
     """`ground_click` as a `Grounder`. It reads the reason a reason-first model (v1–v4) writes
     before acting; an action-first student writes none, so for it `rules` is greedy decoding
-    under the page's grammar (the model alone)."""
+    under the page's grammar, less the clicks that went round (formats.REVISIT_LIMIT); `off`
+    is the same without that, the model alone."""
 
     name = "rules"
     kind_search = False

@@ -48,11 +48,13 @@ class LocalPolicy:
         self.temperature = temperature
         self.seed = seed
         self.format = format_for(llm.prompt_style,
-                                 copy=grounding is not None and grounding.copies_text)
+                                 copy=grounding is not None and grounding.copies_text,
+                                 no_loops=grounding is not None)
         # Grounding reads the reason, which only a reason-first model writes before acting.
         # An action-first student gets the helps that fit it instead, when configured: the
         # most likely whole action over the page's action kinds (`_most_likely_kind`, by its
-        # own likelihood) and the copy grammar (core.policies.formats).
+        # own likelihood), the copy grammar, and under any of them the grammar leaves out a
+        # click that went round (formats.REVISIT_LIMIT). `off` is the model alone.
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
         self.kind_search = (isinstance(self.format, ActionFirst) and grounding is not None
                             and grounding.kind_search)

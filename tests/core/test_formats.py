@@ -5,6 +5,7 @@ id, the grammar offers only what each action can take, and outputs always parse 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -74,6 +75,23 @@ def test_a_click_that_changed_nothing_is_not_offered_again_on_that_page() -> Non
     user = ActionFirst().user(context((tried,)))
     assert user.index("OBSERVATION:") < user.index("PREVIOUS ACTIONS:")  # page first: KV reuse
     assert "click 'Welcome back' [2] (nothing changed)" in user
+
+
+def test_a_click_taken_twice_from_the_same_page_state_is_not_offered_there_again() -> None:
+    """A B A B: each click changes the page, but back to a state it had; the third time the
+    page is in the same state, the click taken twice from it is left out."""
+    here = PAGE.state()
+    went = HistoryItem(Click("7"), url=PAGE.url, state=here)
+    came_back = HistoryItem(Click("1"), url=PAGE.url + "/forgot", state="elsewhere")
+    once = ActionFirst(no_loops=True).grammar(context((went, came_back)))
+    assert "[7]" in once  # going back to a page to do it right is allowed once
+    round_twice = context((went, came_back, went, came_back))
+    twice = ActionFirst(no_loops=True).grammar(round_twice)
+    assert "[7]" not in twice and "'Sign in' [6]" in twice
+    assert "[7]" in ActionFirst().grammar(round_twice)  # the model alone may go round
+    moved = replace(went, state="another state of the page")
+    assert "[7]" in ActionFirst(no_loops=True).grammar(
+        context((moved, came_back, moved, came_back)))
 
 
 def test_the_user_prompt_puts_what_stays_first() -> None:

@@ -82,3 +82,20 @@ def test_a_toggle_clicked_on_and_off_is_a_repeat(session: BrowserSession,
     result = run_episode(task, session, SingleSeatRouter(toggle))
     assert len(result.steps) == 4 and "repeated 3 times" in result.error
     assert not any(item.no_effect for item in result.steps[-1].context.history)
+
+
+def test_two_actions_taken_in_turn_that_go_round_stop_the_episode(
+        session: BrowserSession, pages_url: str) -> None:
+    """A page and a link back, visited in turn: after the first visit each step only returns
+    to a page shown before, and three rounds of the pair end the episode with that reason."""
+    def there_and_back(ctx) -> str:  # type: ignore[no-untyped-def]
+        if ctx.observation.url.endswith("form.html"):
+            return f"click [{element_id(ctx, 'link', 'Next page')}]"
+        return f"click [{element_id(ctx, 'link', 'Back to the form')}]"
+
+    task = AdHocTask.create("Find the page.", pages_url + "form.html", max_steps=20)
+    result = run_episode(task, session, SingleSeatRouter(ScriptedPolicy([there_and_back])))
+    assert len(result.steps) == 7  # an ad-hoc task has no evaluator: outcome unknown
+    assert "were taken in turn 3 times each and changed nothing" in result.error
+    history = result.steps[-1].context.history
+    assert history[0].state == history[2].state != history[1].state  # the same page, again
