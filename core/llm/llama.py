@@ -4,7 +4,8 @@ The only module that imports llama_cpp. What it adds to `Llama`: per-token log-p
 without `logits_all` (read from the last position's logits while the generator is paused: the
 private `_ctx`, `_model` and `_input_ids` are read here and nowhere else), counts of prompt
 tokens reused from the KV cache vs evaluated anew, a grammar check before llama.cpp can abort
-the process on a malformed one, and clear errors for a missing or corrupt GGUF.
+the process on a malformed one, clear errors for a missing or corrupt GGUF, and greedy decoding
+that asks the grammar about one token instead of the whole vocabulary (`_greedy`).
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class LlamaModel:
             reused += 1
         if seed is not None:
             self.llm.set_seed(seed)
+        if gbnf and temperature == 0.0:
+            return self._greedy(tokens, gbnf, max_tokens, stop_text, reused)
         grammar = self.grammar(gbnf) if gbnf else None
         from llama_cpp import llama_vocab_is_eog
 
@@ -141,6 +144,81 @@ class LlamaModel:
                           pieces=tuple(pieces), n_prompt=len(tokens),
                           n_reused=min(reused, len(tokens)), n_generated=len(out),
                           prefill_s=prefill, decode_s=t_end - (t_first or t_end))
+
+
+    def _greedy(self, tokens: list[int], gbnf: str, max_tokens: int, stop_text: str | None,
+                reused: int) -> Generation:
+        """The grammar's greedy decoding, the same tokens as llama.cpp's sampler chain
+        (grammar, then greedy), cheaper: the chain checks every one of the ~49k vocabulary
+        entries against the grammar at every step; here the grammar is asked about the
+        model's own best token first, and only when it refuses that one about the rest (as
+        llama.cpp's common sampler does). The best allowed token is the best token whenever
+        the best token is allowed, so nothing else changes (tests/core/test_llama.py)."""
+        import ctypes
+
+        import llama_cpp
+
+        if not self.check_grammar(gbnf):
+            raise ModelError("the generated action grammar is malformed")
+        llm, vocab = self.llm, self.llm._model.vocab
+        # The KV-cache prefix, as Llama.generate keeps it: at least one token is evaluated
+        # so the logits are this prompt's.
+        keep = min(reused, len(tokens) - 1)
+        if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            llm.n_tokens = keep
+        else:
+            llm.reset()
+            keep = 0
+        with _quiet_stderr():
+            sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode("utf-8"),
+                                                           b"root")
+        one = llama_cpp.llama_token_data()
+        single = llama_cpp.llama_token_data_array(
+            data=ctypes.pointer(one), size=1, selected=-1, sorted=False)
+        every = None
+        out: list[int] = []
+        logprobs: list[float] = []
+        pieces: list[str] = []
+        text = ""
+        t0 = time.perf_counter()
+        try:
+            llm.eval(tokens[keep:])
+            t_first = time.perf_counter()
+            while True:
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(self.n_vocab,))
+                token = int(logits.argmax())
+                one.id, one.logit, one.p = token, float(logits[token]), 0.0
+                single.size, single.selected = 1, -1
+                llama_cpp.llama_sampler_apply(sampler, ctypes.byref(single))
+                if one.logit == -np.inf:  # refused: the best token the grammar allows
+                    if every is None:
+                        from llama_cpp._internals import LlamaTokenDataArray
+
+                        every = LlamaTokenDataArray(n_vocab=self.n_vocab)
+                    every.copy_logits(logits)
+                    llama_cpp.llama_sampler_apply(sampler, ctypes.byref(every.candidates))
+                    allowed = every.candidates_data.logit
+                    token = int(allowed.argmax())
+                    if allowed[token] == -np.inf:
+                        break  # the grammar allows nothing more
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    break
+                llama_cpp.llama_sampler_accept(sampler, token)
+                shifted = logits - logits.max()
+                logprobs.append(float(shifted[token] - np.log(np.exp(shifted).sum())))
+                out.append(token)
+                new_text = llm.detokenize(out).decode("utf-8", errors="ignore")
+                pieces.append(new_text[len(text):])
+                text = new_text
+                if len(out) >= max_tokens or (stop_text and stop_text in text):
+                    break
+                llm.eval([token])
+        finally:
+            llama_cpp.llama_sampler_free(sampler)
+        t_end = time.perf_counter()
+        return Generation(text=text, token_logprobs=tuple(logprobs), pieces=tuple(pieces),
+                          n_prompt=len(tokens), n_reused=keep, n_generated=len(out),
+                          prefill_s=t_first - t0, decode_s=t_end - t_first)
 
 
 @contextlib.contextmanager
