@@ -269,3 +269,76 @@ def _run_with_fallback_pre_tokenizer(script: Path, pre_tokenizer: str, args: lis
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     _run_with_fallback_pre_tokenizer(Path(sys.argv[1]), sys.argv[2], sys.argv[3:])
+
+
+# llama.cpp's names for the Llama projections a LoRA adapts, and their Hugging Face modules.
+_GGUF_MODULES = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
+                 "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
+                 "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+                 "ffn_down": "mlp.down_proj"}
+_LORA_TENSOR = re.compile(r"^blk\.(?P<layer>\d+)\.(?P<module>\w+)\.weight\.lora_(?P<ab>[ab])$")
+
+
+def _unpermute(rows, n_head: int):  # type: ignore[no-untyped-def]
+    """Undo the converter's rotary permutation of q/k output rows (LlamaModel.permute)."""
+    return (rows.reshape(n_head, rows.shape[0] // n_head // 2, 2, *rows.shape[1:])
+            .swapaxes(1, 2).reshape(rows.shape))
+
+
+def peft_from_gguf(lora_gguf: Path | str, base_hf_dir: Path | str, out_dir: Path | str) -> Path:
+    """The PEFT folder a LoRA GGUF was converted from, rebuilt from the GGUF alone, so training
+    can continue a shipped adapter on a machine that never had its PEFT weights.
+
+    convert_lora_to_gguf wrote lora_a (r × in) and lora_b (out × r) as they are, except that the
+    q and k projections' lora_b rows are permuted for llama.cpp's rotary layout; this undoes that.
+    The weights are the GGUF's (f16 in the shipped adapters), so the round trip is exact up to
+    that rounding (tests/trainer/test_gguf.py)."""
+    import numpy as np
+    import torch
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+    from peft import LoraConfig
+    from safetensors.torch import save_file
+
+    lora_gguf, base_hf_dir, out_dir = Path(lora_gguf), Path(base_hf_dir), Path(out_dir)
+    try:
+        reader = GGUFReader(lora_gguf)
+        config = json.loads((base_hf_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GGUFConversionError(f"cannot read {lora_gguf} or {base_hf_dir}: {exc}") from exc
+    alpha_field = reader.fields.get("adapter.lora.alpha")
+    if alpha_field is None:
+        raise GGUFConversionError(f"{lora_gguf} is not a LoRA adapter GGUF")
+    heads = {"attn_q": int(config["num_attention_heads"]),
+             "attn_k": int(config.get("num_key_value_heads", config["num_attention_heads"]))}
+    weights, layers, modules, rank = {}, set(), set(), 0
+    for tensor in reader.tensors:
+        match = _LORA_TENSOR.match(tensor.name)
+        if not match or match["module"] not in _GGUF_MODULES:
+            raise GGUFConversionError(f"{lora_gguf}: unexpected tensor {tensor.name}")
+        data = dequantize(tensor.data, tensor.tensor_type).astype(np.float32)
+        module = _GGUF_MODULES[match["module"]]
+        if match["ab"] == "b" and match["module"] in heads:
+            data = _unpermute(data, heads[match["module"]])
+        rank = data.shape[0] if match["ab"] == "a" else rank
+        key = (f"base_model.model.model.layers.{match['layer']}.{module}"
+               f".lora_{match['ab'].upper()}.weight")
+        weights[key] = torch.from_numpy(np.ascontiguousarray(data))
+        layers.add(int(match["layer"]))
+        modules.add(module.split(".")[-1])
+    if not weights:
+        raise GGUFConversionError(f"{lora_gguf} holds no LoRA tensors")
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    n_layers = int(config["num_hidden_layers"])
+    alpha = float(alpha_field.contents())
+    LoraConfig(r=rank, lora_alpha=int(alpha) if alpha.is_integer() else alpha,  # type: ignore[arg-type]
+               target_modules=sorted(modules),
+               layers_to_transform=None if len(layers) == n_layers else sorted(layers),
+               task_type="CAUSAL_LM", base_model_name_or_path=str(base_hf_dir)
+               ).save_pretrained(tmp)
+    save_file(weights, tmp / "adapter_model.safetensors")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.replace(out_dir)
+    return out_dir

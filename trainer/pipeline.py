@@ -18,7 +18,9 @@ from trainer.dataset import (
     split,
     write_examples,
 )
+from trainer.gguf import peft_from_gguf
 from trainer.train import (
+    CACHE,
     TrainConfig,
     export_adapter,
     export_merged,
@@ -29,6 +31,23 @@ from trainer.train import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _peft_weights(entry: ModelEntry, root: Path, base_hf: Path) -> Path | None:
+    """The PEFT folder to continue `entry` from: its own, or else one rebuilt (once, cached)
+    from its LoRA GGUF, as on a fresh machine that has only the shipped adapter."""
+    peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
+    if peft is not None and is_peft_adapter(peft):
+        return peft
+    lora = resolve_path(entry.adapter, root) if entry.adapter else None
+    if lora is None or not lora.is_file():
+        return None
+    stat = lora.stat()
+    rebuilt = CACHE / "peft" / f"{entry.name}-{stat.st_size}-{stat.st_mtime_ns}"
+    if not is_peft_adapter(rebuilt):
+        log.info("%s: rebuilding its PEFT weights from %s", entry.name, lora)
+        peft_from_gguf(lora, base_hf, rebuilt)
+    return rebuilt
 
 
 @dataclass
@@ -56,14 +75,14 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     continued_from = None
     if resolved.entry.kind in ("adapter", "merged"):  # a merged student trains as its adapter
         entry, root = registry.get(resolved.name)
-        peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
-        if continue_training and peft and is_peft_adapter(peft):
+        resolved = registry.resolve(resolved.entry.base)
+        peft = _peft_weights(entry, root, prepare_base(resolved)) if continue_training else None
+        if peft is not None:
             config = replace(config, init_adapter=str(peft))
-            continued_from = resolved.name
+            continued_from = entry.name
         else:
             log.info("%s: no PEFT weights to continue from; a fresh LoRA on %s",
-                     resolved.name, entry.base)
-        resolved = registry.resolve(resolved.entry.base)
+                     entry.name, entry.base)
     episodes = deduplicate(load_episodes(store, jsonl, sources))
     train_eps = split(episodes, eval_seeds, holdout_tasks)
     if style == "student":

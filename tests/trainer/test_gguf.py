@@ -200,6 +200,38 @@ def test_lora_adapter_converts_and_matches_peft(
     np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
 
 
+def test_peft_weights_come_back_from_the_lora_gguf(tiny_gguf: Path, tiny_hf_dir: Path,
+                                                   tmp_path: Path) -> None:
+    """A machine with only the shipped adapter GGUF can continue training it: the PEFT folder
+    rebuilt from the GGUF holds the very tensors (the q/k rows un-permuted) and config."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dict
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    config = LoraConfig(r=4, lora_alpha=8, init_lora_weights=False, task_type="CAUSAL_LM",
+                        layers_to_transform=[1],  # the top layer only, as the students do
+                        target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
+                                        "gate_proj", "up_proj", "down_proj"])
+    original = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir), config)
+    original.save_pretrained(tmp_path / "adapter")
+    adapter = gguf.convert_lora_to_gguf(tmp_path / "adapter", tiny_hf_dir,
+                                        tmp_path / "adapter.gguf")
+    rebuilt = gguf.peft_from_gguf(adapter, tiny_hf_dir, tmp_path / "rebuilt")
+
+    again = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_hf_dir),
+                                      rebuilt, is_trainable=True)
+    want, got = get_peft_model_state_dict(original), get_peft_model_state_dict(again)
+    assert sorted(want) == sorted(got) and len(want) == 14  # 7 modules x (A, B), layer 1
+    for key in want:
+        torch.testing.assert_close(got[key], want[key], rtol=0, atol=0)
+    loaded = again.peft_config["default"]
+    assert (loaded.r, loaded.lora_alpha, loaded.layers_to_transform) == (4, 8, [1])
+    with pytest.raises(gguf.GGUFConversionError, match="not a LoRA adapter"):
+        gguf.peft_from_gguf(tiny_gguf, tiny_hf_dir, tmp_path / "bad")  # a model, no adapter
+    assert not (tmp_path / "bad").exists()
+
+
 @pytest.mark.parametrize("damage", ["random", "truncated", "empty"])
 def test_corrupt_gguf_raises_value_error(tiny_gguf: Path, tmp_path: Path, damage: str) -> None:
     data = tiny_gguf.read_bytes()
