@@ -5,8 +5,9 @@ every prompt token; merged into the weights it costs nothing per token, and a Q8
 faster to multiply on this kind of CPU than the Q4_1 base (docs/history-wave2.md, "A merged
 student decides faster"). The merge is what `llama-export-lora` does, in numpy with llama.cpp's
 own gguf-py: W' = dequant(W) + (alpha / r) · B·A for each adapted weight, then every matrix is
-quantized to Q8_0 (norms and other vectors stay float32). It takes a few seconds for SmolLM2-135M
-and is done once per (base, adapter) pair: `merged_path` names the file after both.
+quantized to Q8_0 (or Q5_0 / Q4_0, the embedding kept in Q8_0; norms and other vectors stay
+float32). It takes a few seconds for SmolLM2-135M and is done once per (base, adapter) pair:
+`merged_path` names the file after both.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from core.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-QUANTS = ("Q8_0",)
+# The merged file's matrix type -> GGUF general.file_type (llama.cpp's LLAMA_FTYPE_MOSTLY_*).
+QUANTS = {"Q8_0": 7, "Q5_0": 8, "Q4_0": 2}
+# Kept in Q8_0 whatever the rest: the token embedding, which SmolLM2 also uses as its output.
+_KEEP_Q8 = ("token_embd.weight", "output.weight")
 _ALPHA = "adapter.lora.alpha"
 
 
@@ -56,7 +60,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
     alpha = float(alpha_field.contents())
     lora = {t.name: t for t in lora_gguf.tensors}
     arch = base_gguf.fields["general.architecture"].contents()
-    q8 = GGMLQuantizationType.Q8_0
+    q8, qtype = GGMLQuantizationType.Q8_0, GGMLQuantizationType[quant]
     merged: list[tuple[str, object, GGMLQuantizationType | None]] = []
     adapted = 0
     for tensor in base_gguf.tensors:
@@ -71,7 +75,8 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
             weight += (alpha / down.shape[0]) * (up @ down)
             adapted += 1
         if weight.ndim == 2 and weight.shape[-1] % 32 == 0:
-            merged.append((tensor.name, quantize(weight, q8), q8))
+            kind = q8 if tensor.name in _KEEP_Q8 else qtype
+            merged.append((tensor.name, quantize(weight, kind), kind))
         else:
             merged.append((tensor.name, weight, None))
     if adapted * 2 != len(lora):
@@ -87,7 +92,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
             continue
         vtype = field.types[0]
         sub = field.types[-1] if vtype == GGUFValueType.ARRAY else None
-        value = 7 if field.name == "general.file_type" else field.contents()  # MOSTLY_Q8_0
+        value = QUANTS[quant] if field.name == "general.file_type" else field.contents()
         writer.add_key_value(field.name, value, vtype, sub_type=sub)
     writer.add_key_value("symbiote.merged_adapter", adapter.name, GGUFValueType.STRING)
     for name, data, raw in merged:
