@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 levers bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -136,6 +136,19 @@ distill-v7: distill-v6
 		--intents resources/sites/paraphrases.json --copies practice/=15,miniwob/=1,synthetic/=1 \
 		--max-steps 1000 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v7.lora.gguf resources/adapters/
+
+# Every figure of a student, one suite after another (run nothing beside it; ~20 min):
+# `make bench-student STUDENT=smollm2-symbiote-v7 GROUNDING=off` (off: the model alone).
+STUDENT ?= smollm2-symbiote-v7
+GROUNDING ?= rules
+bench-student: setup
+	out=build/eval/$(STUDENT)-$(GROUNDING); mkdir -p $$out; \
+	bench="$(VENV)/bin/symbiote bench --mode local --small $(STUDENT) --grounding $(GROUNDING) --db $$out/eval.db"; \
+	$$bench practice --out $$out/practice.json; \
+	$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
+	$$bench miniwob --tasks @resources/benchmarks/miniwob-near-heldout.txt --episodes 1 --seed 1000 --out $$out/near.json; \
+	$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
+	$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json
 
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
 # trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with
