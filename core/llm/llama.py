@@ -217,7 +217,8 @@ class LlamaModel:
             llama_cpp.llama_sampler_free(sampler)
         t_end = time.perf_counter()
         return Generation(text=text, token_logprobs=tuple(logprobs), pieces=tuple(pieces),
-                          n_prompt=len(tokens), n_reused=keep, n_generated=len(out),
+                          n_prompt=len(tokens), n_reused=min(reused, len(tokens)),
+                          n_generated=len(out),
                           prefill_s=t_first - t0, decode_s=t_end - t_first)
 
 
