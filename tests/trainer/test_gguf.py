@@ -172,23 +172,28 @@ def test_logits_match_transformers(tiny_gguf: Path, tiny_hf_dir: Path) -> None:
     np.testing.assert_allclose(last, expected[-1], atol=1e-2)
 
 
-def test_lora_adapter_converts_and_matches_peft(
-    tiny_gguf: Path, tiny_hf_dir: Path, tmp_path: Path
-) -> None:
+def random_adapter(tiny_hf_dir: Path, out: Path, **lora: object):  # type: ignore[no-untyped-def]
+    """A PEFT LoRA on the tiny model with random B (not zeros, so it visibly changes the
+    outputs), saved under `out` and converted to GGUF: (the PEFT model, the GGUF path)."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
-    # Random B (not zeros) so the adapter visibly changes the outputs.
     config = LoraConfig(r=4, lora_alpha=8, init_lora_weights=False, task_type="CAUSAL_LM",
                         target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
-                                        "gate_proj", "up_proj", "down_proj"])
-    peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir), config)
-    peft_model.save_pretrained(tmp_path / "adapter")
-    adapter = gguf.convert_lora_to_gguf(tmp_path / "adapter", tiny_hf_dir,
-                                        tmp_path / "adapter.gguf")
+                                        "gate_proj", "up_proj", "down_proj"], **lora)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir), config)
+    model.save_pretrained(out / "adapter")
+    return model, gguf.convert_lora_to_gguf(out / "adapter", tiny_hf_dir, out / "adapter.gguf")
 
+
+def test_lora_adapter_converts_and_matches_peft(
+    tiny_gguf: Path, tiny_hf_dir: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    peft_model, adapter = random_adapter(tiny_hf_dir, tmp_path)
     llm = load(tiny_gguf, logits_all=True, lora_path=str(adapter))
     tokens = llm.tokenize(b"ACTION: click [3]", add_bos=False)
     with torch.no_grad():
@@ -205,18 +210,11 @@ def test_peft_weights_come_back_from_the_lora_gguf(tiny_gguf: Path, tiny_hf_dir:
     """A machine with only the shipped adapter GGUF can continue training it: the PEFT folder
     rebuilt from the GGUF holds the very tensors (the q/k rows un-permuted) and config."""
     import torch
-    from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dict
+    from peft import PeftModel, get_peft_model_state_dict
     from transformers import AutoModelForCausalLM
 
-    torch.manual_seed(0)
-    config = LoraConfig(r=4, lora_alpha=8, init_lora_weights=False, task_type="CAUSAL_LM",
-                        layers_to_transform=[1],  # the top layer only, as the students do
-                        target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
-                                        "gate_proj", "up_proj", "down_proj"])
-    original = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir), config)
-    original.save_pretrained(tmp_path / "adapter")
-    adapter = gguf.convert_lora_to_gguf(tmp_path / "adapter", tiny_hf_dir,
-                                        tmp_path / "adapter.gguf")
+    # the top layer only, as the students do
+    original, adapter = random_adapter(tiny_hf_dir, tmp_path, layers_to_transform=[1])
     rebuilt = gguf.peft_from_gguf(adapter, tiny_hf_dir, tmp_path / "rebuilt")
 
     again = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_hf_dir),
