@@ -99,8 +99,11 @@ def test_corrupt_and_missing_model_files_give_clear_errors(tmp_path: Path, tiny_
 
 def test_registry_resolves_the_shipped_base_model(tmp_path: Path) -> None:
     registry = Registry(user_dir=tmp_path)
-    resolved = registry.resolve()
+    resolved = registry.resolve("smollm2-135m-instruct")
     assert resolved.model_path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    default = registry.resolve()  # the shipped default: the student merged into that base
+    assert default.entry.kind == "merged" and default.entry.base == "smollm2-135m-instruct"
+    assert default.model_path.name.endswith(".Q8_0.gguf") and default.lora_path is None
     with pytest.raises(ModelError, match="unknown model 'nope'"):
         registry.resolve("nope")
 
