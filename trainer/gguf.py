@@ -179,7 +179,7 @@ def convert_lora_to_gguf(
     """Convert a PEFT LoRA adapter to a GGUF adapter for `Llama(lora_path=...)`.
 
     `base_hf_dir` only needs the base model's config.json; passing it also keeps the converter
-    from looking the base model up on the Hugging Face hub.
+    from looking the base model up on the Hugging Face hub. No local path goes into the GGUF.
     """
     adapter_dir, base_hf_dir, out_path = Path(adapter_dir), Path(base_hf_dir), Path(out_path)
     if not (adapter_dir / "adapter_config.json").is_file():
@@ -187,11 +187,24 @@ def convert_lora_to_gguf(
                                   "adapter directory.")
     if not (base_hf_dir / "config.json").is_file():
         raise GGUFConversionError(f"{base_hf_dir} has no config.json (the base model's).")
-    _run_converter(
-        "convert_lora_to_gguf.py",
-        [str(adapter_dir), "--base", str(base_hf_dir), "--outfile", str(out_path),
-         "--outtype", outtype],
-    )
+    with tempfile.TemporaryDirectory(prefix="symbiote-lora-") as staged:
+        # The converter names the base in the GGUF's metadata from the adapter's config and
+        # model card, which PEFT fills with the base's local path (the user's home). An adapter
+        # is a file users share, so it sees a copy naming the base by its folder's name only.
+        staged_dir = Path(staged) / Path(out_path).name.removesuffix(".gguf")  # names it
+        staged_dir.mkdir()
+        lora_config = json.loads((adapter_dir / "adapter_config.json").read_text("utf-8"))
+        lora_config["base_model_name_or_path"] = base_hf_dir.name
+        (staged_dir / "adapter_config.json").write_text(json.dumps(lora_config), "utf-8")
+        (staged_dir / "README.md").write_text(f"---\nbase_model: {base_hf_dir.name}\n---\n",
+                                              "utf-8")
+        for weights in adapter_dir.glob("adapter_model.*"):
+            (staged_dir / weights.name).symlink_to(weights.resolve())
+        _run_converter(
+            "convert_lora_to_gguf.py",
+            [str(staged_dir), "--base", str(base_hf_dir), "--outfile", str(out_path),
+             "--outtype", outtype],
+        )
     return out_path
 
 

@@ -205,6 +205,24 @@ def test_lora_adapter_converts_and_matches_peft(
     np.testing.assert_allclose(llm.scores[: len(tokens)], expected, atol=1e-2)
 
 
+def test_lora_gguf_names_no_local_path(tiny_hf_dir: Path, tmp_path: Path) -> None:
+    """PEFT writes the base's local path into the adapter's config and card; the GGUF users
+    share must not carry it (nor any other path of this machine)."""
+    from gguf import GGUFReader
+
+    _, adapter = random_adapter(tiny_hf_dir, tmp_path)
+    assert str(tiny_hf_dir) in (tmp_path / "adapter" / "adapter_config.json").read_text()
+    strings = []
+    for field in GGUFReader(adapter).fields.values():
+        value = field.contents()
+        strings += [v for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, str)]
+    assert any(tiny_hf_dir.name in s.lower() for s in strings)  # the base is still named
+    leaked = [s for s in strings for part in (str(tmp_path), str(tiny_hf_dir.parent),
+                                                str(Path.home())) if part.strip("/") in s]
+    assert not leaked
+
+
 def test_peft_weights_come_back_from_the_lora_gguf(tiny_gguf: Path, tiny_hf_dir: Path,
                                                    tmp_path: Path) -> None:
     """A machine with only the shipped adapter GGUF can continue training it: the PEFT folder
