@@ -208,6 +208,49 @@ def convert_lora_to_gguf(
     return out_path
 
 
+def drop_local_dir(path: Path | str, local_dir: str) -> bool:
+    """Rewrite the GGUF at `path` with `local_dir` (an absolute folder, as PEFT wrote it into
+    adapters converted before `convert_lora_to_gguf` staged them) cut out of every string of
+    its metadata, with and without its leading slash; tensors are copied byte for byte.
+    Returns whether anything changed. The file is replaced only once the copy is whole."""
+    from gguf import GGUFReader, GGUFValueType, GGUFWriter  # the PyPI gguf, enough to copy
+
+    path, cut = Path(path), local_dir.rstrip("/") + "/"
+    reader = GGUFReader(path)
+
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return value.replace(cut, "").replace(cut.lstrip("/"), "")
+        return [clean(v) for v in value] if isinstance(value, list) else value
+
+    arch = reader.get_field("general.architecture")
+    if arch is None:
+        raise GGUFConversionError(f"{path} has no general.architecture; not a GGUF to rewrite.")
+    fields = [f for f in reader.fields.values()
+              if f.name != "general.architecture" and not f.name.startswith("GGUF.")]
+    changed = any(clean(f.contents()) != f.contents() for f in fields)
+    if not changed:
+        return False
+    tmp = path.with_name(path.name + ".tmp")
+    writer = GGUFWriter(tmp, arch=arch.contents(), endianess=reader.endianess)
+    for field in fields:
+        kind = field.types[0]
+        sub = field.types[-1] if kind == GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, clean(field.contents()), kind, sub_type=sub)
+    for tensor in reader.tensors:
+        writer.add_tensor_info(tensor.name, tensor.data.shape, tensor.data.dtype,
+                               tensor.data.nbytes, tensor.tensor_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for tensor in reader.tensors:
+        writer.write_tensor_data(tensor.data, tensor_endianess=reader.endianess)
+    writer.close()
+    del reader  # its memory map, before the file under it is replaced
+    tmp.replace(path)
+    return True
+
+
 def _check_pre_tokenizer(hf_dir: Path, name: str) -> None:
     """Refuse to label a tokenizer with a pre-tokenizer it does not implement."""
     if name != "gpt-2":

@@ -223,6 +223,57 @@ def test_lora_gguf_names_no_local_path(tiny_hf_dir: Path, tmp_path: Path) -> Non
     assert not leaked
 
 
+def gguf_strings(path: Path) -> list[str]:
+    from gguf import GGUFReader
+
+    strings: list[str] = []
+    for field in GGUFReader(path).fields.values():
+        value = field.contents()
+        strings += [v for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, str)]
+    return strings
+
+
+def test_drop_local_dir_cuts_an_old_adapters_path_and_keeps_its_tensors(tmp_path: Path) -> None:
+    """Adapters converted before the staging fix name the base by its local folder; the
+    rewrite cuts that folder out of every string and copies the tensors byte for byte."""
+    from gguf import GGUFReader, GGUFWriter
+
+    old = tmp_path / "old.lora.gguf"
+    writer = GGUFWriter(old, arch="llama")
+    writer.add_string("general.base_model.0.name", "home/u/.cache/hf/Tiny Base")
+    writer.add_string("general.base_model.0.repo_url", "https://huggingface.co//home/u/.cache/hf/Tiny-Base")
+    writer.add_array("general.tags", ["base_model:adapter:/home/u/.cache/hf/Tiny-Base", "lora"])
+    writer.add_float32("adapter.lora.alpha", 32.0)
+    weights = np.arange(64, dtype=np.float32).reshape(4, 16)
+    writer.add_tensor("blk.0.attn_q.weight.lora_a", weights)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+    assert gguf.drop_local_dir(old, "/home/u/.cache/hf/")
+    strings = gguf_strings(old)
+    assert not [s for s in strings if "home/u" in s]
+    assert {"Tiny Base", "https://huggingface.co/Tiny-Base",
+            "base_model:adapter:Tiny-Base", "lora"} <= set(strings)
+    reader = GGUFReader(old)
+    assert reader.get_field("adapter.lora.alpha").contents() == 32.0
+    np.testing.assert_array_equal(reader.tensors[0].data, weights)
+    assert not gguf.drop_local_dir(old, "/home/u/.cache/hf")  # nothing left to cut
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_shipped_adapters_name_no_local_path() -> None:
+    """What the repo ships is shared with every user: no folder of the machine that built it."""
+    shipped = sorted((Path(__file__).parents[2] / "resources" / "adapters").glob("*.gguf"))
+    assert shipped
+    for adapter in shipped:
+        leaked = [s for s in gguf_strings(adapter)
+                  if "/" in s and any(part in s for part in ("root/", "home/", ".cache/"))]
+        assert not leaked, (adapter.name, leaked)
+
+
 def test_peft_weights_come_back_from_the_lora_gguf(tiny_gguf: Path, tiny_hf_dir: Path,
                                                    tmp_path: Path) -> None:
     """A machine with only the shipped adapter GGUF can continue training it: the PEFT folder
