@@ -25,6 +25,7 @@ from trainer.train import (
     TrainResult,
     export_adapter,
     pick_device,
+    target_loss,
     train_lora,
 )
 
@@ -142,6 +143,38 @@ def test_lora_gguf_makes_llama_cpp_answer_the_target(trained: TrainResult, tiny_
     got = student.generate(student.tokenize(example.prompt), max_tokens=60).text
     assert got == want
     assert base.generate(base.tokenize(example.prompt), max_tokens=60).text != want
+
+
+def test_target_loss_is_the_models_own_loss_over_the_target_tokens(tiny_hf_dir: Path) -> None:
+    """The trainer projects only the positions that predict a target token onto the
+    vocabulary; the loss and its gradient must be the full projection's, padding included."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_hf_dir),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                      init_lora_weights=False))
+    model.eval()
+    rows = [([5, 9, 11, 40, 41, 42], 3), ([7, 8, 20, 21, 22, 23, 24, 25, 26], 5)]  # (ids, prompt)
+    width = max(len(x) for x, _ in rows)
+    ids = torch.tensor([x + [0] * (width - len(x)) for x, _ in rows])
+    mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in rows])
+    labels = torch.tensor([[-100] * n + x[n:] + [-100] * (width - len(x)) for x, n in rows])
+    lora = [p for p in model.parameters() if p.requires_grad]
+
+    def loss_and_grads(loss):  # type: ignore[no-untyped-def]
+        grads = torch.autograd.grad(loss, lora)
+        return loss.detach(), grads
+
+    want, want_grads = loss_and_grads(model(input_ids=ids, attention_mask=mask,
+                                            labels=labels).loss)
+    got, got_grads = loss_and_grads(target_loss(model, ids, mask, labels, torch))
+    torch.testing.assert_close(got, want)
+    for g, w in zip(got_grads, want_grads, strict=True):
+        torch.testing.assert_close(g, w)
+    assert float(want) > 0
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
