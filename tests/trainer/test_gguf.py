@@ -242,7 +242,8 @@ def test_drop_local_dir_cuts_an_old_adapters_path_and_keeps_its_tensors(tmp_path
     old = tmp_path / "old.lora.gguf"
     writer = GGUFWriter(old, arch="llama")
     writer.add_string("general.base_model.0.name", "home/u/.cache/hf/Tiny Base")
-    writer.add_string("general.base_model.0.repo_url", "https://huggingface.co//home/u/.cache/hf/Tiny-Base")
+    writer.add_string("general.base_model.0.repo_url",
+                      "https://huggingface.co//home/u/.cache/hf/Tiny-Base")
     writer.add_array("general.tags", ["base_model:adapter:/home/u/.cache/hf/Tiny-Base", "lora"])
     writer.add_float32("adapter.lora.alpha", 32.0)
     weights = np.arange(64, dtype=np.float32).reshape(4, 16)
