@@ -159,9 +159,23 @@ def _lit(text: str) -> str:
 # student that would re-case a user name ("Tamthor417" for "tamthor417"), invent a value
 # ("<142>") or answer with an id ("stop [11]") cannot; a task whose text must be composed
 # (reversed, reformatted) cannot be typed either, which is why it is a decoding help measured
-# against the model alone.
+# against the model alone. A copy also starts and ends where a whitespace-delimited chunk of
+# its source does (punctuation at the chunk's edges aside): every one of the 2,585 copied texts
+# in those trajectories does, and a student that stops inside a chunk types "alex" for
+# "alex.morgan" (v7 did on 3 of 200 ports of the demo's page, whose URL is in its prompt).
 COPY_UNIT = re.compile(r"\{\{secret:[A-Za-z0-9_.-]+\}\}|\w+|[^\w\s]")
 COPY_UNITS_MAX = 800
+
+
+def _chunk_edge(text: str, at: int, step: int) -> bool:
+    """Whether position `at` of `text` is a chunk's edge, looking back (step -1: a copy may
+    start there) or ahead (step 1: it may end there) over punctuation to a space or the end."""
+    i = at - 1 if step < 0 else at
+    while 0 <= i < len(text) and not text[i].isspace():
+        if text[i].isalnum() or text[i] == "_":
+            return False
+        i += step
+    return True
 
 
 def copy_sources(context: StepContext) -> tuple[str, ...]:
@@ -176,15 +190,20 @@ def copy_sources(context: StepContext) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=4)
 def copy_rules(sources: tuple[str, ...], start: str = "copied") -> tuple[str, ...]:
     """GBNF for a text made of the sources' units, each followed by a unit (and the gap) that
-    follows it somewhere in them. One rule per distinct unit, so a 2 KB page stays small.
+    follows it somewhere in them, starting at a unit that starts a chunk somewhere and ending
+    at one that ends a chunk somewhere. One rule per distinct unit, so a 2 KB page stays small.
     Cached: the kind search builds one step's grammar once per action kind."""
     index: dict[str, int] = {}
     follows: dict[int, dict[tuple[str, int], None]] = {}
+    starts: set[int] = set()
+    ends: set[int] = set()
     for text in sources:
         previous, end = None, 0
         for m in COPY_UNIT.finditer(text):
             unit = m.group(0)
             if unit in ("[", "]"):   # the action's own delimiters
+                if previous is not None:
+                    ends.add(previous)
                 previous = None
                 continue
             if unit not in index:
@@ -196,13 +215,20 @@ def copy_rules(sources: tuple[str, ...], start: str = "copied") -> tuple[str, ..
             if previous is not None:
                 gap = " " if m.start() > end else ""
                 follows[previous][(gap, here)] = None
+            if _chunk_edge(text, m.start(), -1):
+                starts.add(here)
+            if _chunk_edge(text, m.end(), 1):
+                ends.add(here)
             previous, end = here, m.end()
+        if previous is not None:
+            ends.add(previous)
     if not index:
         return (f'{start} ::= ""',)
-    rules = [f"{start} ::= " + " | ".join(f"cu-{i}" for i in index.values())]
+    rules = [f"{start} ::= " + " | ".join(f"cu-{i}" for i in index.values() if i in starts)]
     for unit, i in index.items():
         nexts = [(f'" " cu-{j}' if gap else f"cu-{j}") for gap, j in follows[i]]
-        rules.append(f"cu-{i} ::= {_lit(unit)}" + (f" ( {' | '.join(nexts)} )?" if nexts else ""))
+        tail = f" ( {' | '.join(nexts)} )" if nexts else ""
+        rules.append(f"cu-{i} ::= {_lit(unit)}" + (tail + "?" if nexts and i in ends else tail))
     return tuple(rules)
 
 

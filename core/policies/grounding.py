@@ -139,12 +139,14 @@ def ground_click(reason: str, action: Action, observation: Observation,
 class RuleGrounding:
     """`ground_click` as a `Grounder`. It reads the reason a reason-first model (v1–v4) writes
     before acting; an action-first student writes none, so for it `rules` is greedy decoding
-    under the page's grammar, less the clicks that went round (formats.REVISIT_LIMIT); `off`
-    is the same without that, the model alone."""
+    under the page's grammar with what it types or answers copied from what the step read
+    (core.policies.formats `copy_rules`), less the clicks that went round
+    (formats.REVISIT_LIMIT); `off` is greedy decoding under the page's grammar alone, the
+    model alone."""
 
     name = "rules"
     kind_search = False
-    copies_text = False
+    copies_text = True
 
     def ground(self, reason: str, action: Action, observation: Observation,
                previous_action: str = "") -> Action:
@@ -157,6 +159,7 @@ class KindSearch(RuleGrounding):
 
     name = "kinds"
     kind_search = True
+    copies_text = False
 
 
 class CopyGrounding(KindSearch):

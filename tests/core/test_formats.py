@@ -20,6 +20,7 @@ from core.policies.formats import (
     COPY_UNIT,
     ActionFirst,
     canonical_text,
+    copy_rules,
     copy_sources,
     named_text,
     student_user_prompt,
@@ -134,6 +135,40 @@ def _copied(text: str, sources: list[str]) -> bool:
                     for a, b in pairwise(mine)))
 
 
+def _at_chunk_edges(text: str, sources: list[str]) -> bool:
+    """`text` begins with a unit that begins a whitespace-delimited chunk of some source and
+    ends with one that ends a chunk of some source (punctuation at a chunk's edges aside)."""
+    def edge(source: str, at: int, step: int) -> bool:
+        i = at - 1 if step < 0 else at
+        while 0 <= i < len(source) and not source[i].isspace():
+            if source[i].isalnum() or source[i] == "_":
+                return False
+            i += step
+        return True
+
+    mine = list(COPY_UNIT.finditer(text))
+    found = [(s, m) for s in sources for m in COPY_UNIT.finditer(s)]
+    return (any(m.group(0) == mine[0].group(0) and edge(s, m.start(), -1) for s, m in found)
+            and any(m.group(0) == mine[-1].group(0) and edge(s, m.end(), 1) for s, m in found))
+
+
+def test_a_copy_starts_and_ends_where_a_chunk_of_its_source_does() -> None:
+    """"alex" is not what "alex.morgan" says: the grammar neither stops inside a chunk nor
+    starts there, and a sentence's full stop does not hold a copy back."""
+    rules = copy_rules(("Sign in as alex.morgan with {{secret:pw}}.", "Name alex"))
+    start, *units = rules
+    unit = {r.split(" ::= ")[1].split(" ")[0].strip('"'): r for r in units}
+    assert unit["alex"].endswith(")?")            # "Name alex" ends a chunk with it
+    assert unit["{{secret:pw}}"].endswith(")?")   # the full stop after it may be left out
+    offered = {units[int(c.strip()[3:])].split(" ::= ")[1].split(" ")[0].strip('"')
+               for c in start.split(" ::= ")[1].split("|")}
+    assert offered == {"Sign", "in", "as", "alex", "with", "{{secret:pw}}", "Name"}
+    inside = copy_rules(("user alex.morgan",))
+    assert inside[0] == "copied ::= cu-0 | cu-1"   # not "." nor "morgan"
+    assert inside[2] == 'cu-1 ::= "alex" ( cu-2 )'   # "." must follow, then "morgan"
+    assert inside[4] == 'cu-3 ::= "morgan"'
+
+
 def test_the_copy_grammar_types_and_answers_only_what_the_step_read(tiny_gguf: Path) -> None:
     """Sampled at temperature 1 from a random model, every typed text and every answer is
     made of the task's, the notes' or the page's words in an order they have there: the
@@ -156,6 +191,7 @@ def test_the_copy_grammar_types_and_answers_only_what_the_step_read(tiny_gguf: P
     assert sum(bool(t) for t in texts) >= 4, texts
     for text in filter(None, texts):
         assert _copied(text, copy_sources(ctx)), text
+        assert _at_chunk_edges(text, list(copy_sources(ctx))), text
         assert "Tamthor" not in text and "[" not in text and "]" not in text
     gbnf = fmt.grammar(ctx)
     assert '"{{secret:site_password}}"' in gbnf and '"tamthor417"' in gbnf
