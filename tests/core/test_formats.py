@@ -5,6 +5,7 @@ id, the grammar offers only what each action can take, and outputs always parse 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -138,18 +139,12 @@ def _copied(text: str, sources: list[str]) -> bool:
 def _at_chunk_edges(text: str, sources: list[str]) -> bool:
     """`text` begins with a unit that begins a whitespace-delimited chunk of some source and
     ends with one that ends a chunk of some source (punctuation at a chunk's edges aside)."""
-    def edge(source: str, at: int, step: int) -> bool:
-        i = at - 1 if step < 0 else at
-        while 0 <= i < len(source) and not source[i].isspace():
-            if source[i].isalnum() or source[i] == "_":
-                return False
-            i += step
-        return True
-
     mine = list(COPY_UNIT.finditer(text))
     found = [(s, m) for s in sources for m in COPY_UNIT.finditer(s)]
-    return (any(m.group(0) == mine[0].group(0) and edge(s, m.start(), -1) for s, m in found)
-            and any(m.group(0) == mine[-1].group(0) and edge(s, m.end(), 1) for s, m in found))
+    return (any(m.group(0) == mine[0].group(0) and re.search(r"(?:^|\s)[^\w\s]*$", s[:m.start()])
+                for s, m in found)
+            and any(m.group(0) == mine[-1].group(0) and re.match(r"[^\w\s]*(?:\s|$)", s[m.end():])
+                    for s, m in found))
 
 
 def test_a_copy_starts_and_ends_where_a_chunk_of_its_source_does() -> None:
