@@ -11,6 +11,12 @@ Id renumbering (`id_copies`): on a page, ids count up in DOM order, so "Tab #3" 
 right rationale, wrong id, on click-tab/click-option/click-link). Extra copies of each action
 example renumber every id of the episode (observation, history and action, one mapping per
 episode, order kept), so only reading the line gives the right id.
+
+Port moving (`build_student_examples`): the suites are served on whatever loopback port the
+machine gives, and the page's URL, port included, heads every prompt; each episode was recorded
+on one port. On the demo page 3 of 200 ports tipped v7's first action (trainer/bench/port_noise).
+Each renumbered copy therefore also moves the loopback port (the same one through the episode),
+so the port is a detail the student sees change while the right action does not.
 """
 
 from __future__ import annotations
@@ -186,6 +192,14 @@ def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compac
 _NAMED_ID = re.compile(rf"^(?P<head>(?:click|type|select) (?:{QUOTED_NAME}) )\[(?P<id>\d+)\]")
 
 
+_LOOPBACK_PORT = re.compile(r"(?<=//127\.0\.0\.1:)\d{2,5}\b|(?<=//localhost:)\d{2,5}\b")
+
+
+def move_port(text: str, port: int) -> str:
+    """Every loopback URL's port in `text` → `port` (`http://127.0.0.1:41235/x` → `:port/x`)."""
+    return _LOOPBACK_PORT.sub(str(port), text)
+
+
 def renumber_named(line: str, mapping: dict[str, str]) -> str:
     """`click 'Sign in' [12]` → `click 'Sign in' [30]`."""
     match = _NAMED_ID.match(line)
@@ -269,6 +283,7 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
     Vault values never reach here (the store masks them) and task credentials are lifted
     to placeholders (`student_steps`); a page may still show a code the task needs typed."""
     rng = random.Random(seed)
+    ports = random.Random(seed + 1)  # its own stream: ids and phrasings draw as before
     system = system_prompt("student")
     examples: list[Example] = []
     for episode in episodes:
@@ -285,13 +300,19 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
             except (ActionParseError, ValueError) as exc:
                 log.warning("episode %s skipped: %s", episode.id, exc)
                 break
-            examples += [Example(chatml(system, step.user), step.target, "action",
-                                 episode.task_id, episode.seed) for step in steps if step]
+            port = ports.randrange(20000, 65536) if copy > 0 else None
+            examples += [Example(chatml(system, _on(step.user, port)), _on(step.target, port),
+                                 "action", episode.task_id, episode.seed)
+                         for step in steps if step]
     if not examples:
         raise DatasetError("no training examples: the data holds no successful episode "
                            "from the selected sources")
     rng.shuffle(examples)
     return examples
+
+
+def _on(text: str, port: int | None) -> str:
+    return text if port is None else move_port(text, port)
 
 
 def data_hash(examples: list[Example]) -> str:

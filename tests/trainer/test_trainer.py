@@ -122,6 +122,28 @@ def test_a_masked_task_code_is_taught_as_its_placeholder() -> None:
         build_student_examples([both_left])
 
 
+def test_copies_move_the_loopback_port_through_the_episode_and_leave_the_original() -> None:
+    """The suites are served on any free port and the URL heads every prompt (3 of 200 ports
+    tipped v7's first action on the demo page): each copy shows another port, the same in
+    every step and in a typed URL, while the first (unrenumbered) example keeps the real one."""
+    page = "URL: http://127.0.0.1:41235/shop/cart\n[3] link 'Home http://localhost:41235/'"
+    steps = [StepRecord(idx=0, url="http://x/", observation=page, action="click [3]"),
+             StepRecord(idx=1, url="http://x/", observation=page.replace("cart", "home"),
+                        action="goto [http://127.0.0.1:41235/shop/]")]
+    ep = EpisodeRecord(**{**episode(1, 1, "click [3]", task="practice/shop").__dict__,
+                          "steps": steps})
+    examples = build_student_examples([ep], copies={"practice/": 4}, seed=7)
+    assert len(examples) == 10
+    by_port: dict[str, set[str]] = {}
+    for ex in examples:
+        found = re.findall(r"(?:127\.0\.0\.1|localhost):(\d+)", ex.prompt + ex.target)
+        assert len(set(found)) == 1  # URL line, page text and a typed URL all moved together
+        by_port.setdefault(found[0], set()).add(ex.target.split("\n")[0])
+    assert len(by_port["41235"]) == 2  # the recorded episode, both steps, as recorded
+    assert len(by_port) == 5  # four copies, four other ports
+    assert all(len(targets) == 2 for targets in by_port.values())
+
+
 @pytest.fixture(scope="module")
 def trained(tiny_hf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
     examples = [e for e in build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)]
