@@ -10,6 +10,7 @@ from trainer.suites.synthetic.families import (
     checkout,
     contact,
     cookie,
+    errand,
     lookup,
     menu,
     modal,
@@ -39,6 +40,6 @@ class Family(Protocol):
 
 MODULES: tuple[Family, ...] = (
     signin, signup, contact, checkout, settings, search, lookup, menu, modal, cookie, pagination,
-    booking, transfer, orderstatus, recovery, wizard,
+    errand, booking, transfer, orderstatus, recovery, wizard,
 )
 FAMILIES: dict[str, Family] = {m.FAMILY: m for m in MODULES}
