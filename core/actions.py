@@ -146,6 +146,12 @@ ACTION_BY_NAME: dict[str, type[BaseAction]] = {cls.NAME: cls for cls in ACTIONS}
 # The kinds an `[id]` may point at, per action: the grammar offers `type` only the fields a
 # user can type into and `select` only drop-downs (core.policies.local).
 EDITABLE_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "slider"})
+# Roles that only structure a page: ARIA gives them no action, and observe.js shows a clickable
+# container under its own role (a `clickable`, a link, a button), never as one of these. The
+# grammar offers `click` every element but these. (Text is still offered: a list entry drawn as
+# text with a script's click handler reads as StaticText; the MiniWoB teacher clicks such.)
+STRUCTURE_ROLES = frozenset({"heading", "table", "row", "rowgroup", "columnheader",
+                             "rowheader", "separator"})
 
 
 _BRACKETS = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]")

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from core.actions import (
     EDITABLE_ROLES,
+    STRUCTURE_ROLES,
     Action,
     ElementAction,
     GrammarBounds,
@@ -259,7 +260,8 @@ class ActionFirst:
             taken = Counter(item.action.to_text() for item in context.history
                             if item.state == here)
             tried |= {action for action, n in taken.items() if n >= REVISIT_LIMIT}
-        clicks = [e for e in obs.elements if f"click [{e.id}]" not in tried]
+        clicks = [e for e in obs.elements if f"click [{e.id}]" not in tried
+                  and e.role not in STRUCTURE_ROLES]
         fields = [e for e in obs.elements if e.role in EDITABLE_ROLES and not e.options
                   and e.props.get("disabled") != "true"]
         menus = [e for e in obs.elements if e.options]

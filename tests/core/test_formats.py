@@ -61,6 +61,7 @@ def test_the_grammar_offers_each_action_only_what_it_can_take() -> None:
     click = next(line for line in gbnf.splitlines() if line.startswith("act-click"))
     typing = next(line for line in gbnf.splitlines() if line.startswith("act-type"))
     assert "'Welcome back' [2]" in click and "'Sign in' [6]" in click
+    assert "[1]" not in click  # a heading only structures the page: nothing to click
     assert "'Username' [3]" in typing and "'Password' [4]" in typing
     assert "[2]" not in typing and "[6]" not in typing and "[5]" not in typing
     assert "[France]" in gbnf and "[Spain]" in gbnf
