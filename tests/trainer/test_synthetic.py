@@ -78,6 +78,7 @@ def test_determinism(family: str) -> None:
         for name, page in fresh.pages.items():
             first = synthetic.render(f"{cached.root}{name}", {})
             assert first is not None and first[2] == page({}).html().encode("utf-8")
+            assert synthetic.render(f"{cached.root}{name}", {}) == first  # no draw at render
     assert synthetic.spec(family, 1) != synthetic.spec(family, 2)
 
 

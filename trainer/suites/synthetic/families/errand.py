@@ -231,7 +231,7 @@ def build(seed: int) -> Site:
         return render
 
     def done(q: Query) -> Doc:
-        return message_page(look, "Done", rng.pick(DONE_HEADINGS),
+        return message_page(look, "Done", done_heading,
                             [f"Reference: {reference}", f"Your {topic} request is in."],
                             [("Back to the start", "index.html")])
 
@@ -273,6 +273,7 @@ def build(seed: int) -> Site:
     )).format(t=topic, b=body, s=look.brand)
     if ask:
         intent += rng.pick((" Tell me the reference.", " What reference do I get?"))
+    done_heading = rng.pick(DONE_HEADINGS)  # drawn last: every draw above stays as it was
     variant = {"pages": str(len(groups)), "list": str(list_first), "ask": str(ask),
                "secret": str(bool(secrets))}
     return Site(make_spec(FAMILY, seed, SPLIT, intent, plan, checks, secrets, variant),
