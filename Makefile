@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -137,10 +137,38 @@ distill-v7: distill-v6
 		--max-steps 1000 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v7.lora.gguf resources/adapters/
 
-# Every figure of a student, one suite after another (run nothing beside it; ~20 min):
-# `make bench-student STUDENT=smollm2-symbiote-v7 GROUNDING=off` (off: the model alone).
+# v8's data: a smaller rehearsal of what v7 saw (the practice tasks, MiniWoB dev seeds 0-9, the
+# eleven synthetic training families at seeds 0-39) and the composed-errand family (seeds
+# 0-399; trainer/suites/synthetic/families/errand.py). About 45 min on 2 cores.
+SYN_V7 := signin,signup,contact,checkout,settings,search,lookup,menu,modal,cookie,pagination
+distill-data-v8: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-data-v8: setup
+	mkdir -p build/distill
+	$(TEACHER) practice --out build/distill/teacher-practice.json
+	$(TEACHER) synthetic --tasks $(SYN_V7) --episodes 40 --seed 0 \
+		--out build/distill/teacher-synthetic.json
+	$(TEACHER) miniwob --episodes 10 --seed 0 --out build/distill/teacher-miniwob.json
+	$(TEACHER) synthetic --tasks errand --episodes 400 --seed 0 \
+		--out build/distill/teacher-errand.json
+
+# v8: v7 continued 1200 steps on distill-data-v8's trajectories, errands x2, practice x9, the
+# rest once; every renumbered copy also moves the loopback port (trainer/dataset.py).
+distill-v8: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v8: distill-data-v8
+	$(VENV)/bin/symbiote train --base smollm2-symbiote-v7 --out smollm2-symbiote-v8 \
+		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
+		--intents resources/sites/paraphrases.json \
+		--copies practice/=8,synthetic/errand/=1,miniwob/=0,synthetic/=0 \
+		--max-steps 1200 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
+	cp $(DISTILL_HOME)/models/smollm2-symbiote-v8.lora.gguf resources/adapters/
+
+# Every figure of a student, one suite after another (run nothing beside it; ~25 min):
+# `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
+# The held-out families run HELDOUT_EPISODES seeds each (5 episodes at one seed move by one
+# success in five).
 STUDENT ?= smollm2-symbiote-v7
 GROUNDING ?= rules
+HELDOUT_EPISODES ?= 4
 bench-student: setup
 	out=build/eval/$(STUDENT)-$(GROUNDING); mkdir -p $$out; \
 	bench="$(VENV)/bin/symbiote bench --mode local --small $(STUDENT) --grounding $(GROUNDING) --db $$out/eval.db"; \
@@ -148,7 +176,7 @@ bench-student: setup
 	$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
 	$$bench miniwob --tasks @resources/benchmarks/miniwob-near-heldout.txt --episodes 1 --seed 1000 --out $$out/near.json; \
 	$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
-	$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json
+	$$bench synthetic --split heldout --episodes $(HELDOUT_EPISODES) --seed 1000 --out $$out/syn-heldout.json
 
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
 # trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with
@@ -165,7 +193,7 @@ levers: distill-data
 		bench="$(VENV)/bin/symbiote bench --mode local --small lever-$$1 --grounding off --db $$out/eval.db"; \
 		$$bench practice --out $$out/practice.json; \
 		$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
-		$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json; \
+		$$bench synthetic --split heldout --episodes $(HELDOUT_EPISODES) --seed 1000 --out $$out/syn-heldout.json; \
 		$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
 	done
 
