@@ -7,10 +7,11 @@ Two formats, chosen by the model's registry entry (`prompt_style`):
 - `ActionFirst` ("student"): `ACTION: click 'Sign in' [12]` and nothing else at run time. The
   element is named by its visible text before its id, so the model's free choice is the name
   (what the task talks about) and the id only tells apart elements of the same name; the
-  grammar lists exactly the page's elements, `type` only its editable fields and `select` only
-  its drop-downs with their options. In training the target goes on with `\\nREASON: …` (the
-  rationale as an auxiliary task), which decoding never spends time on. The observation comes
-  before the history, so the KV cache keeps the page across steps that do not change it.
+  grammar lists exactly the page's elements, `type` only its editable fields, `select` only
+  its drop-downs with their options and `click` none of its headings, tables or rows. In
+  training the target goes on with `\\nREASON: …` (the rationale as an auxiliary task), which
+  decoding never spends time on. The observation comes before the history, so the KV cache
+  keeps the page across steps that do not change it.
 
 Both render the engine's canonical action in the end: the id is authoritative, the name in an
 `ActionFirst` action is only what the model wrote to get there.
