@@ -195,8 +195,7 @@ def build(seed: int) -> Site:
     reference = f"{rng.code(2, 0)}-{rng.digits(5)}"
     ask = rng.chance(0.4)
     title = topic.capitalize()
-    first_form = "form1.html"
-    names = [first_form] + [f"form{i + 1}.html" for i in range(1, len(groups))]
+    names = [f"form{n + 1}.html" for n in range(len(groups))]
 
     intro = rng.pick(("Fill in the form below to get started.",
                       f"Apply for your {topic} online.", "It takes about two minutes."))
@@ -209,11 +208,11 @@ def build(seed: int) -> Site:
                 for i, name in enumerate(items):
                     d.open("section", cls="promo")
                     d.el("h2", f"{name} {topic}")
-                    kit.link(d, choose, f"{first_form}?o={i}", key=f"item:{i}",
+                    kit.link(d, choose, f"{names[0]}?o={i}", key=f"item:{i}",
                              aria_label=f"{choose} {name}" if unique else None)
                     d.close("section")
             else:
-                kit.link(d, start_button, first_form, key="start", cls="btn primary")
+                kit.link(d, start_button, names[0], key="start", cls="btn primary")
         return d
 
     def form_fn(n: int) -> PageFn:
