@@ -89,6 +89,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     train.add_argument("--lora-layers", type=int, default=0,
                        help="LoRA on the top N layers only (0 = all; fewer trains faster)")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    train.add_argument("--seed", type=int, default=0,
+                       help="draws the copies' ids, ports and phrasings and the batch order: a "
+                            "run continued with another seed sees its pool in other copies")
     train.add_argument("--precision", default="auto", choices=PRECISIONS,
                        help="bf16 autocast or fp32 (auto: bf16 where the CPU has AMX or "
                             "AVX512-BF16, or the GPU bf16; on this project's AMX CPU 1.7x "
@@ -328,7 +331,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps,
                          lora_layers=args.lora_layers, max_len=args.max_len,
-                         precision=args.precision)
+                         precision=args.precision, seed=args.seed)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),
