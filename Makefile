@@ -51,6 +51,11 @@ DISTILL_DB ?= build/distill/distill.db
 CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.txt --large teacher \
 	--small smollm2-symbiote-v1 --episodes 2 --rollouts 1 --eval-episodes 3 \
 	--out build/cycle --db build/cycle/cycle.db
+# The action-first students (v5 on) and the levers all learn the same way: from the teacher's
+# trajectories in the distillation DB, the evaluation seeds left out, intents rephrased.
+STUDENT_TRAIN = $(VENV)/bin/symbiote train --db $(DISTILL_DB) --sources teacher \
+	--eval-seeds 1000-1999 --style student --intents resources/sites/paraphrases.json
+
 distill: distill-v1 distill-cycle distill-v4
 
 distill-v1: export SYMBIOTE_HOME = $(DISTILL_HOME)
@@ -107,13 +112,11 @@ distill-data: setup
 # one, 225-900 on this 900-step one (resources/adapters/smollm2-symbiote-v5.md).
 distill-v5: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v5: distill-data
-	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out smollm2-symbiote-v5 \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json --copies practice/=5,miniwob/=1,synthetic/=0 \
+	$(STUDENT_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v5 \
+		--copies practice/=5,miniwob/=1,synthetic/=0 \
 		--epochs 1 --max-steps 900 --max-len 1024 --lora-layers 12 --lr 5e-4 --batch-size 4
-	$(VENV)/bin/symbiote train --base smollm2-symbiote-v5 --out smollm2-symbiote-v5b \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=0,synthetic/=0 \
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v5 --out smollm2-symbiote-v5b \
+		--copies practice/=30,miniwob/=0,synthetic/=0 \
 		--max-steps 200 --max-len 1024 --lr 3e-4 --batch-size 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v5b.lora.gguf resources/adapters/smollm2-symbiote-v5.lora.gguf
 
@@ -121,9 +124,8 @@ distill-v5: distill-data
 # masked one-time codes now taught as their placeholder, trainer/dataset.py `unmask`).
 distill-v6: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v6: distill-v5
-	$(VENV)/bin/symbiote train --base smollm2-symbiote-v5b --out smollm2-symbiote-v6 \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json --copies practice/=30,miniwob/=1,synthetic/=1 \
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v5b --out smollm2-symbiote-v6 \
+		--copies practice/=30,miniwob/=1,synthetic/=1 \
 		--max-steps 450 --max-len 1024 --lr 3e-4 --batch-size 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v6.lora.gguf resources/adapters/
 
@@ -131,9 +133,8 @@ distill-v6: distill-v5
 # AMX CPU), the synthetic web's share raised (practice x16, MiniWoB x2, synthetic x2).
 distill-v7: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v7: distill-v6
-	$(VENV)/bin/symbiote train --base smollm2-symbiote-v6 --out smollm2-symbiote-v7 \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json --copies practice/=15,miniwob/=1,synthetic/=1 \
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v6 --out smollm2-symbiote-v7 \
+		--copies practice/=15,miniwob/=1,synthetic/=1 \
 		--max-steps 1000 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v7.lora.gguf resources/adapters/
 
@@ -155,9 +156,7 @@ distill-data-v8: setup
 # rest once; every renumbered copy also moves the loopback port (trainer/dataset.py).
 distill-v8: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v8: distill-data-v8
-	$(VENV)/bin/symbiote train --base smollm2-symbiote-v7 --out smollm2-symbiote-v8 \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json \
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v7 --out smollm2-symbiote-v8 \
 		--copies practice/=8,synthetic/errand/=1,miniwob/=0,synthetic/=0 \
 		--max-steps 1200 --max-len 1024 --lr 3e-4 --batch-size 4 --precision auto
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v8.lora.gguf resources/adapters/
@@ -172,9 +171,7 @@ distill-data-v9: distill-data-v8
 # errands and the eleven older families x1, practice x9.
 distill-v9: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v9: distill-data-v9 distill-v8
-	$(VENV)/bin/symbiote train --base smollm2-symbiote-v8 --out smollm2-symbiote-v9 \
-		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --style student \
-		--intents resources/sites/paraphrases.json \
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v8 --out smollm2-symbiote-v9 \
 		--copies practice/=8,miniwob/=1,synthetic/errand/=0,synthetic/=0 \
 		--max-steps 800 --max-len 1024 --lr 2e-4 --batch-size 4 --precision auto
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v9.lora.gguf resources/adapters/
@@ -200,10 +197,8 @@ bench-student: setup
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
 # trajectories, one change each (LoRA depth, the synthetic share), each evaluated alone with
 # the model alone. About 2 h on 2 cores; run nothing beside it.
-LEVER_TRAIN = $(VENV)/bin/symbiote train --base smollm2-135m-instruct --db $(DISTILL_DB) \
-	--sources teacher --eval-seeds 1000-1999 --style student \
-	--intents resources/sites/paraphrases.json --epochs 1 --max-steps 150 --max-len 1024 \
-	--lr 5e-4 --batch-size 4
+LEVER_TRAIN = $(STUDENT_TRAIN) --base smollm2-135m-instruct --epochs 1 --max-steps 150 \
+	--max-len 1024 --lr 5e-4 --batch-size 4
 levers: export SYMBIOTE_HOME = $(DISTILL_HOME)
 levers: distill-data
 	for lever in "l12-s150 12 synthetic/=0" "l0-s150 0 synthetic/=0" "l12-s150-syn2 12 synthetic/=1"; do \
