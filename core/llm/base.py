@@ -7,6 +7,32 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+def logprob_after(text: str, pieces: tuple[str, ...] | list[str],
+                  token_logprobs: tuple[float, ...] | list[float], marker: str) -> float:
+    """Log-probability of the tokens of `text` after `marker` (all of them without it)."""
+    end = text.find(marker)
+    if end < 0:
+        return float(sum(token_logprobs))
+    end += len(marker)
+    pos, total = 0, 0.0
+    for piece, lp in zip(pieces, token_logprobs, strict=True):
+        if pos + len(piece) > end:
+            total += lp
+        pos += len(piece)
+    return total
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Give up a greedy decoding once the log-probability of its tokens after `marker` is at
+    or below `logprob`: every later token only lowers it (each log-probability is <= 0), so
+    the finished output could not score above `logprob`. A search that keeps the most likely
+    of several decodings passes the best score so far and loses nothing by it."""
+
+    marker: str
+    logprob: float
+
+
 @dataclass(frozen=True)
 class Generation:
     text: str
@@ -17,6 +43,7 @@ class Generation:
     n_generated: int
     prefill_s: float
     decode_s: float
+    abandoned: bool = False   # stopped at a `Floor`: `text` is unfinished
 
     @property
     def logprob(self) -> float:
@@ -24,16 +51,7 @@ class Generation:
 
     def logprob_after(self, marker: str) -> float:
         """Log-probability of the tokens after `marker` (e.g. the action after "ACTION: ")."""
-        end = self.text.find(marker)
-        if end < 0:
-            return self.logprob
-        end += len(marker)
-        pos, total = 0, 0.0
-        for piece, lp in zip(self.pieces, self.token_logprobs, strict=True):
-            if pos + len(piece) > end:
-                total += lp
-            pos += len(piece)
-        return total
+        return logprob_after(self.text, self.pieces, self.token_logprobs, marker)
 
 
 @dataclass(frozen=True)
@@ -67,4 +85,6 @@ class LanguageModel(Protocol):
 
     def generate(self, tokens: list[int], *, gbnf: str | None = None, max_tokens: int = 96,
                  temperature: float = 0.0, seed: int | None = None,
-                 stop_text: str | None = None) -> Generation: ...
+                 stop_text: str | None = None, floor: Floor | None = None) -> Generation:
+        """`floor` applies to greedy decoding under a grammar (temperature 0, `gbnf`)."""
+        ...

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ModelError
-from core.llm.base import Generation, LLMSettings
+from core.llm.base import Floor, Generation, LLMSettings, logprob_after
 from core.models import ResolvedModel, check_gguf
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class LlamaModel:
 
     def generate(self, tokens: list[int], *, gbnf: str | None = None, max_tokens: int = 96,
                  temperature: float = 0.0, seed: int | None = None,
-                 stop_text: str | None = None) -> Generation:
+                 stop_text: str | None = None, floor: Floor | None = None) -> Generation:
         if len(tokens) + max_tokens > self.n_ctx:
             raise ModelError(f"prompt of {len(tokens)} tokens does not fit the context of "
                              f"{self.n_ctx} with {max_tokens} tokens to generate")
@@ -112,7 +112,7 @@ class LlamaModel:
         if seed is not None:
             self.llm.set_seed(seed)
         if gbnf and temperature == 0.0:
-            return self._greedy(tokens, gbnf, max_tokens, stop_text, reused)
+            return self._greedy(tokens, gbnf, max_tokens, stop_text, reused, floor)
         grammar = self.grammar(gbnf) if gbnf else None
         from llama_cpp import llama_vocab_is_eog
 
@@ -147,7 +147,7 @@ class LlamaModel:
 
 
     def _greedy(self, tokens: list[int], gbnf: str, max_tokens: int, stop_text: str | None,
-                reused: int) -> Generation:
+                reused: int, floor: Floor | None = None) -> Generation:
         """The grammar's greedy decoding, the same tokens as llama.cpp's sampler chain
         (grammar, then greedy), cheaper: the chain checks every one of the ~49k vocabulary
         entries against the grammar at every step; here the grammar is asked about the
@@ -176,6 +176,7 @@ class LlamaModel:
         single = llama_cpp.llama_token_data_array(
             data=ctypes.pointer(one), size=1, selected=-1, sorted=False)
         every = None
+        abandoned = False
         out: list[int] = []
         logprobs: list[float] = []
         pieces: list[str] = []
@@ -212,6 +213,10 @@ class LlamaModel:
                 text = new_text
                 if len(out) >= max_tokens or (stop_text and stop_text in text):
                     break
+                if floor is not None and floor.marker in text and logprob_after(
+                        text, pieces, logprobs, floor.marker) <= floor.logprob:
+                    abandoned = True
+                    break
                 llm.eval([token])
         finally:
             llama_cpp.llama_sampler_free(sampler)
@@ -219,7 +224,8 @@ class LlamaModel:
         return Generation(text=text, token_logprobs=tuple(logprobs), pieces=tuple(pieces),
                           n_prompt=len(tokens), n_reused=min(reused, len(tokens)),
                           n_generated=len(out),
-                          prefill_s=t_first - t0, decode_s=t_end - t_first)
+                          prefill_s=t_first - t0, decode_s=t_end - t_first,
+                          abandoned=abandoned)
 
 
 @contextlib.contextmanager

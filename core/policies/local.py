@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from core.actions import Action, Scroll, grammar_max_chars, parse_action
 from core.errors import ActionParseError, ModelError, PolicyError
-from core.llm.base import LanguageModel
+from core.llm.base import Floor, LanguageModel
 from core.policies.base import Candidate, StepContext
 from core.policies.formats import BOUNDS, ActionFirst, ReasonFirst, format_for
 from core.policies.grounding import Grounder
@@ -127,7 +127,10 @@ class LocalPolicy:
         on an element the page lacks starts 'click', and the grammar then forces it down an
         unlikely path (log-prob -10.9 for a click where 'stop []' has -1.2, after a sign-in).
         Decode the greedy action of every other kind on the page too (the prompt is in the KV
-        cache: only the few action tokens are decoded) and keep the most likely whole action."""
+        cache: only the few action tokens are decoded) and keep the most likely whole action.
+        Each such decoding stops as soon as it falls to the best score so far (`Floor`): an
+        action's log-probability only drops token by token, so that one could not win, and
+        most kinds are given up at their first token. The choice is the exhaustive search's."""
         assert isinstance(self.format, ActionFirst)
         best, best_score = greedy, greedy.logprob_after(self.format.score_marker)
         try:
@@ -139,11 +142,12 @@ class LocalPolicy:
                 continue
             try:
                 gen = self.llm.generate(step.tokens, gbnf=self.format.grammar(context, kind),
-                                        max_tokens=step.max_tokens, temperature=0.0)
+                                        max_tokens=step.max_tokens, temperature=0.0,
+                                        floor=Floor(self.format.score_marker, best_score))
             except ModelError:
                 continue
             score = gen.logprob_after(self.format.score_marker)
-            if score > best_score:
+            if not gen.abandoned and score > best_score:
                 best, best_score = gen, score
         return best
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from llama_cpp import Llama, LlamaGrammar
 
-from core.llm.base import LLMSettings
+from core.llm.base import Floor, LLMSettings
 from core.llm.llama import LlamaModel
 from core.policies.base import StepContext
 from core.policies.formats import ActionFirst
@@ -42,3 +42,28 @@ def test_greedy_decoding_under_a_grammar_gives_the_sampler_chains_tokens(
     free = model.generate(model.tokenize(prompts[0][0]), max_tokens=40)
     assert free.text != model.generate(model.tokenize(prompts[0][0]), gbnf=prompts[0][1],
                                        max_tokens=40).text
+
+
+def test_a_floor_gives_up_only_a_decoding_that_could_not_beat_it(tiny_gguf: Path) -> None:
+    """`Floor`: a greedy decoding whose score after the marker falls to the floor stops there
+    (every later token would only lower it); one that stays above it is left whole."""
+    model = LlamaModel(tiny_gguf, settings=LLMSettings(n_ctx=1024), prompt_style="student")
+    fmt = ActionFirst()
+    stopped_early = 0
+    for intent in ("Sign in as bob", "Pick Spain", "What is the greeting?"):
+        context = StepContext(intent=intent, observation=PAGE)
+        tokens = model.tokenize(chatml(fmt.system(), fmt.user(context)))
+        for kind in fmt.kinds(context):
+            gbnf = fmt.grammar(context, kind)
+            whole = model.generate(tokens, gbnf=gbnf, max_tokens=40)
+            score = whole.logprob_after(fmt.score_marker)
+            assert not whole.abandoned and score < 0
+            kept = model.generate(tokens, gbnf=gbnf, max_tokens=40,
+                                  floor=Floor(fmt.score_marker, score - 1e-3))
+            assert (kept.text, kept.abandoned) == (whole.text, False)
+            cut = model.generate(tokens, gbnf=gbnf, max_tokens=40,
+                                 floor=Floor(fmt.score_marker, score / 2))
+            assert cut.abandoned and whole.text.startswith(cut.text)
+            assert cut.logprob_after(fmt.score_marker) <= score / 2
+            stopped_early += cut.n_generated < whole.n_generated
+    assert stopped_early > 0

@@ -15,6 +15,7 @@ from core.llm.base import LLMSettings
 from core.llm.llama import LlamaModel
 from core.models import Registry
 from core.policies.base import HistoryItem, StepContext
+from core.policies.grounding import KindSearch
 from core.policies.local import LocalPolicy
 
 ROLES = ["button", "link", "textbox", "checkbox", "StaticText", "heading"]
@@ -136,3 +137,23 @@ def test_real_smollm2_outputs_parse_and_rank(tmp_path: Path) -> None:
         for c in candidates:
             assert parse_action(c.action.to_text(), valid_ids=obs.ids) == c.action
     assert policy.parse_failures == 0
+
+
+def test_kind_search_keeps_the_exhaustive_searchs_choice(tiny_gguf: Path) -> None:
+    """The most likely whole action over the page's kinds, with each kind's decoding given up
+    at the best score so far, is the one decoding every kind to its end would pick."""
+    llm = LlamaModel(tiny_gguf, settings=LLMSettings(n_ctx=1024), prompt_style="student")
+    policy = LocalPolicy(llm, grounding=KindSearch())
+    assert policy.kind_search
+    rng = random.Random(3)
+    for trial in range(8):
+        obs = random_observation(rng, rng.randint(2, 10))
+        ctx = StepContext(intent=f"do thing {trial}", observation=obs, step=trial)
+        (best,) = policy.propose(ctx)
+        step = policy.step_prompt(ctx)
+        whole = [llm.generate(step.tokens, gbnf=policy.format.grammar(ctx, kind),
+                              max_tokens=step.max_tokens)
+                 for kind in policy.format.kinds(ctx)]
+        top = max(whole, key=lambda g: g.logprob_after(policy.format.score_marker))
+        assert best.action == policy.format.parse(top.text, obs)[1]
+        assert best.score == pytest.approx(top.logprob_after(policy.format.score_marker))
