@@ -146,8 +146,8 @@ class LocalPolicy:
                                         floor=Floor(self.format.score_marker, best_score))
             except ModelError:
                 continue
-            score = gen.logprob_after(self.format.score_marker)
-            if not gen.abandoned and score > best_score:
+            score = gen.logprob_after(self.format.score_marker)  # <= best_score if abandoned
+            if score > best_score:
                 best, best_score = gen, score
         return best
 
