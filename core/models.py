@@ -36,7 +36,7 @@ class ModelEntry(BaseModel):
     peft_dir: str = ""             # adapters: their PEFT weights, so training can continue them
     quant: str = ""                # merged: the merged file's quantization (Q8_0)
     chat_template: str = "chatml"
-    prompt_style: Literal["full", "compact", "student"] = "full"
+    prompt_style: Literal["full", "compact", "student", "student-items"] = "full"
     n_ctx_train: int = 2048
     license: str = ""
     provenance: dict[str, object] = Field(default_factory=dict)

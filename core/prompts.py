@@ -26,9 +26,10 @@ NOTES_SHOWN = 5
 # "full" lists the action language (models that were never taught it need it); "compact" is
 # for distilled students, which learned the language from data: ~25 tokens instead of ~210,
 # which matters most for training time, since every example carries the system prompt.
-# "student" is the action-first format of core.policies.formats.ActionFirst.
+# "student" is the action-first format of core.policies.formats.ActionFirst ("student-items"
+# the same with repeated controls named by their item).
 PROMPT_FILES = {"full": "system.txt", "compact": "system_compact.txt",
-                "student": "system_student.txt"}
+                "student": "system_student.txt", "student-items": "system_student.txt"}
 
 
 def system_prompt(style: str = "full") -> str:

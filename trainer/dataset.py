@@ -36,9 +36,11 @@ from core.errors import ActionParseError, SymbioteError
 from core.policies.formats import (
     QUOTED_NAME,
     history_line,
+    item_names,
     named_text,
     student_target,
     student_user_prompt,
+    with_items,
 )
 from core.privacy.secrets import MASK, NO_SECRETS, SECRET_PLACEHOLDER, placeholder
 from core.privacy.task_secrets import lift_task_secrets
@@ -230,12 +232,15 @@ class StudentStep:
     target: str
 
 
-def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
-                  ) -> list[StudentStep | None]:
+def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
+                  items: bool = False) -> list[StudentStep | None]:
     """Every step of `episode` in the student's format (None for a failed one, which is no
     demonstration). Credentials written in the task are lifted to placeholders exactly as
     the loop lifts them at run time (core.privacy.task_secrets), so the student learns to
-    type `{{secret:…}}` and never sees the value. `mapping` renumbers every id."""
+    type `{{secret:…}}` and never sees the value. `mapping` renumbers every id. `items`
+    ("student-items") names repeated controls by their item in the observation and the
+    target, as core.policies.formats.ActionFirst does at run time; the history keeps the
+    plain name, as the loop records it."""
     intent, lifted = lift_task_secrets(episode.intent, episode.start_url, NO_SECRETS)
     swaps = [(s.value, placeholder(s.name)) for s in lifted.items()]
 
@@ -248,14 +253,18 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
         return renumber_observation(text, mapping) if mapping else text
 
     observations = [parse_observation_text(step.observation) for step in episode.steps]
+    page_items = [item_names(o) if items else {} for o in observations]
     named: list[str] = []
+    targets: list[str] = []
     typed: set[str] = set()
-    for step, obs in zip(episode.steps, observations, strict=True):
+    for step, obs, names in zip(episode.steps, observations, page_items, strict=True):
         action = parse_action(unmask(clean(step.action), intent, typed))
         typed.update(SECRET_PLACEHOLDER.findall(action.to_text()))
         element = obs.element(action.id) if isinstance(action, ElementAction) else None
         line = named_text(action, element)
         named.append(renumber_named(line, mapping) if mapping else line)
+        line = named_text(action, element, names.get(getattr(action, "id", ""), ""))
+        targets.append(renumber_named(clean(line), mapping) if mapping else clean(line))
     pages = [o.url + "\n" + o.tree_text() for o in observations]
     no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
                  and not named[i].startswith("scroll") for i in range(len(pages))]
@@ -266,15 +275,17 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None
             continue
         past = [history_line(named[j], episode.steps[j].error, no_effect[j])
                 for j in range(max(0, i - HISTORY_STEPS), i)]
-        user = student_user_prompt(intent, ids(clean(step.observation)), past,
+        observation = with_items(step.observation, page_items[i])
+        user = student_user_prompt(intent, ids(clean(observation)), past,
                                    [clean(n) for n in step.notes])
-        out.append(StudentStep(user, student_target(named[i], clean(step.rationale))))
+        out.append(StudentStep(user, student_target(targets[i], clean(step.rationale))))
     return out
 
 
 def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_copies: int = 0,
                            intents: Mapping[str, list[str]] | None = None,
-                           copies: Mapping[str, int] | None = None) -> list[Example]:
+                           copies: Mapping[str, int] | None = None,
+                           style: str = "student") -> list[Example]:
     """Action-first examples: every successful step, plus `id_copies` renumbered copies
     (`copies` overrides that number by task-id prefix, e.g. {"practice/": 5}: a suite with
     few episodes is seen more often, each copy renumbered and, with `intents`, rephrased).
@@ -284,7 +295,7 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
     to placeholders (`student_steps`); a page may still show a code the task needs typed."""
     rng = random.Random(seed)
     ports = random.Random(seed + 1)  # its own stream: ids and phrasings draw as before
-    system = system_prompt("student")
+    system = system_prompt(style)
     examples: list[Example] = []
     for episode in episodes:
         n = next((c for prefix, c in (copies or {}).items()
@@ -296,7 +307,7 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
             if phrasings and copy > 0:
                 shown = episode.model_copy(update={"intent": rng.choice(phrasings)})
             try:
-                steps = student_steps(shown, mapping)
+                steps = student_steps(shown, mapping, items=style == "student-items")
             except (ActionParseError, ValueError) as exc:
                 log.warning("episode %s skipped: %s", episode.id, exc)
                 break

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.models import ModelEntry, Registry, resolve_path
+from core.policies.formats import ACTION_FIRST_STYLES
 from core.store.service import TrajectoryStore
 from trainer.dataset import (
     build_examples,
@@ -85,9 +86,9 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
                      entry.name, entry.base)
     episodes = deduplicate(load_episodes(store, jsonl, sources))
     train_eps = split(episodes, eval_seeds, holdout_tasks)
-    if style == "student":
+    if style in ACTION_FIRST_STYLES:
         examples = build_student_examples(train_eps, seed=config.seed, id_copies=id_copies,
-                                          intents=intents, copies=copies)
+                                          intents=intents, copies=copies, style=style)
     else:
         examples = build_examples(train_eps, prompt_style=style,
                                   rationale_share=rationale_share, seed=config.seed,

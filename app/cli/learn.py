@@ -68,9 +68,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="episode sources to learn from")
     train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
     train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
-    train.add_argument("--style", default="student", choices=["student", "compact"],
+    train.add_argument("--style", default="student",
+                       choices=["student", "student-items", "compact"],
                        help="the step format the student learns: student (action-first, the "
-                            "element named) or compact (v1-v4's reason-first)")
+                            "element named), student-items (the same, repeated controls "
+                            "named by their item) or compact (v1-v4's reason-first)")
     train.add_argument("--intents", type=Path, default=None,
                        help="JSON {task id: [other phrasings]} for renumbered copies")
     train.add_argument("--copies", default="",

@@ -100,17 +100,74 @@ def ref_name(name: str) -> str:
     return " ".join(name.split()[:REF_WORDS])[:REF_CHARS].strip()
 
 
-def element_ref(element: Element) -> str:
-    return f"{ref_name(element.name)!r} [{element.id}]"
+def element_ref(element: Element, item: str = "") -> str:
+    name = ref_name(element.name) + (f" of {item}" if item else "")
+    return f"{name!r} [{element.id}]"
 
 
-def named_text(action: Action, element: Element | None) -> str:
-    """`click [12]` → `click 'Sign in' [12]`; actions without an element are unchanged."""
+def named_text(action: Action, element: Element | None, item: str = "") -> str:
+    """`click [12]` → `click 'Sign in' [12]`; actions without an element are unchanged.
+    `item` (from `item_names`) names which of several same-named elements it is."""
     text = action.to_text()
     if not isinstance(action, ElementAction) or element is None:
         return text
     head = f"{action.NAME} [{action.id}]"
-    return f"{action.NAME} {element_ref(element)}" + text[len(head):]
+    return f"{action.NAME} {element_ref(element, item)}" + text[len(head):]
+
+
+# --- items -------------------------------------------------------------------------------------
+# A list of invoices, products, posts or messages repeats its controls: seven 'Show details'
+# buttons, an 'Add to cart' per product, a 'more' per post. By name alone the model's choice
+# among them is an id, which a small model copies badly (it clicked INV-2917's 'Show details'
+# for INV-2920). `item_names` gives each such element the name of the item it belongs to, so
+# the action names it the way the task does: `click 'Show details of INV-2920' [21]`.
+# Text and structure are what items are named by; fields are told apart by their form (a
+# newsletter's 'Email' beside a sign-in's), not by an item.
+ITEM_SKIP_ROLES = STRUCTURE_ROLES | {"StaticText"}
+
+
+def item_names(observation: Observation) -> dict[str, str]:
+    """For every element whose role and name repeat on the page, the name of its item: the
+    first named element, itself not repeated, in the stretch since the previous element of
+    the same role and name; for the first one, the element as far before it as the second's
+    item is before the second. Items come before their controls in a list (a heading or
+    link, then its buttons); where there is no such name, there is none."""
+    elements = observation.elements
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(elements):
+        if e.name and e.role not in ITEM_SKIP_ROLES and e.role not in EDITABLE_ROLES:
+            groups.setdefault((e.role, e.name), []).append(i)
+    repeated = {i for where in groups.values() if len(where) > 1 for i in where}
+    def item_at(j: int) -> bool:
+        return 0 <= j and bool(elements[j].name) and j not in repeated
+
+    named: dict[str, str] = {}
+    for where in groups.values():
+        if len(where) < 2:
+            continue
+        for k, i in enumerate(where[1:], start=1):
+            j = next((j for j in range(where[k - 1] + 1, i) if item_at(j)), None)
+            if j is not None:
+                named[elements[i].id] = ref_name(elements[j].name)
+                if k == 1 and item_at(where[0] - (i - j)):
+                    named[elements[where[0]].id] = ref_name(elements[where[0] - (i - j)].name)
+    return named
+
+
+_LINE_ID = re.compile(r"^ *\[(\d+)\] ")
+
+
+def with_items(text: str, items: dict[str, str]) -> str:
+    """An observation text with ` of='item'` after the lines of repeated elements."""
+    if not items:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        m = _LINE_ID.match(line)
+        if m and m.group(1) in items:
+            line += f" of={items[m.group(1)]!r}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # A name as `repr` quotes it, the way observation lines and ActionFirst actions write names.
@@ -240,16 +297,21 @@ class ActionFirst:
     score_marker: str = "ACTION: "
     copy: bool = False   # typed text and answers only copied from what the step read
     no_loops: bool = False  # a click taken REVISIT_LIMIT times from this page state left out
+    items: bool = False  # repeated controls named by their item (`item_names`)
 
     def system(self) -> str:
         return system_prompt(self.style)
 
+    def item_names(self, observation: Observation) -> dict[str, str]:
+        return item_names(observation) if self.items else {}
+
     def user(self, context: StepContext, max_observation_chars: int | None = None) -> str:
         past = [history_line(item.described or item.action.to_text(), item.error,
                              item.no_effect) for item in context.history[-HISTORY_STEPS:]]
-        return student_user_prompt(context.intent,
-                                   context.observation.text(max_observation_chars), past,
-                                   context.notes)
+        observation = context.observation.text(max_observation_chars)
+        if self.items:
+            observation = with_items(observation, item_names(context.observation))
+        return student_user_prompt(context.intent, observation, past, context.notes)
 
     def _choices(self, context: StepContext) -> tuple[list[Element], list[Element],
                                                       list[Element]]:
@@ -278,21 +340,26 @@ class ActionFirst:
     def grammar(self, context: StepContext, kind: str | None = None) -> str:
         """The page's action grammar; `kind` (one of `kinds`) restricts it to that kind."""
         clicks, fields, menus = self._choices(context)
+        items = self.item_names(context.observation)
+
+        def ref(e: Element) -> str:
+            return element_ref(e, items.get(e.id, ""))
+
         alts = []
         rules = []
         typed, answer = ("copied", "copied?") if self.copy else ("text", "text")
         if clicks:
             alts.append("act-click")
             rules.append('act-click ::= "click " ( '
-                         + " | ".join(_lit(element_ref(e)) for e in clicks) + " )")
+                         + " | ".join(_lit(ref(e)) for e in clicks) + " )")
         if fields:
             alts.append("act-type")
             rules.append('act-type ::= "type " ( '
-                         + " | ".join(_lit(element_ref(e)) for e in fields)
+                         + " | ".join(_lit(ref(e)) for e in fields)
                          + f' ) " [" {typed} "] [" [01] "]"')
         if menus:
             alts.append("act-select")
-            pairs = [_lit(element_ref(e) + " ") + " ( "
+            pairs = [_lit(ref(e) + " ") + " ( "
                      + " | ".join(_lit(f"[{o}]") for o in e.options) + " )" for e in menus]
             rules.append('act-select ::= "select " ( ' + " | ".join(pairs) + " )")
         alts += ["act-scroll", "act-go-back", "act-stop"]
@@ -309,7 +376,9 @@ class ActionFirst:
 
     def max_chars(self, context: StepContext) -> int:
         clicks, fields, menus = self._choices(context)
-        longest = max((len(element_ref(e)) for e in (*clicks, *fields, *menus)), default=0)
+        items = self.item_names(context.observation)
+        longest = max((len(element_ref(e, items.get(e.id, "")))
+                       for e in (*clicks, *fields, *menus)), default=0)
         option = max((len(o) for e in menus for o in e.options), default=0)
         return len("ACTION: ") + max(len("type  [] [1]") + longest + BOUNDS.text,
                                      len("select  []") + longest + option,
@@ -323,10 +392,16 @@ class ActionFirst:
         return "", parse_action(canonical_text(named), valid_ids=observation.ids)
 
 
+ACTION_FIRST_STYLES = ("student", "student-items")
+
+
 def format_for(style: str, copy: bool = False,
                no_loops: bool = False) -> ReasonFirst | ActionFirst:
-    """The step format of a registry `prompt_style`; `copy` (action-first only) restricts
-    typed text and answers to copies of what the step read, `no_loops` leaves out a click that
-    went round (REVISIT_LIMIT)."""
-    return (ActionFirst(copy=copy, no_loops=no_loops) if style == "student"
-            else ReasonFirst(style))
+    """The step format of a registry `prompt_style` ("student-items": action-first with
+    repeated controls named by their item); `copy` (action-first only) restricts typed text
+    and answers to copies of what the step read, `no_loops` leaves out a click that went
+    round (REVISIT_LIMIT)."""
+    if style in ACTION_FIRST_STYLES:
+        return ActionFirst(style=style, copy=copy, no_loops=no_loops,
+                           items=style == "student-items")
+    return ReasonFirst(style)

@@ -23,6 +23,8 @@ from core.policies.formats import (
     canonical_text,
     copy_rules,
     copy_sources,
+    format_for,
+    item_names,
     named_text,
     student_user_prompt,
 )
@@ -66,6 +68,40 @@ def test_the_grammar_offers_each_action_only_what_it_can_take() -> None:
     assert "[2]" not in typing and "[6]" not in typing and "[5]" not in typing
     assert "[France]" in gbnf and "[Spain]" in gbnf
     assert "goto" not in gbnf  # the student never needs to invent a URL
+
+
+LIST = parse_observation_text(
+    "URL: http://127.0.0.1:8800/invoices\n"
+    "[1] link 'Home'\n"
+    "[2] heading 'Invoices'\n"
+    "[3] heading 'INV-1090'\n"
+    "[4] button 'Show details'\n"
+    "[5] heading 'INV-2917'\n"
+    "[6] button 'Show details'\n"
+    "[7] heading 'INV-2920'\n"
+    "[8] button 'Show details'\n"
+    "[9] textbox 'Email'\n"
+    "[10] button 'Subscribe'\n"
+    "[11] textbox 'Email'")
+
+
+def test_repeated_controls_are_named_by_their_item() -> None:
+    """Seven 'Show details' differ only by id, which a small model copies badly; named by
+    their item, the action says what the task says: 'Show details of INV-2920'."""
+    assert item_names(LIST) == {"4": "INV-1090", "6": "INV-2917", "8": "INV-2920"}
+    fmt = format_for("student-items")
+    assert isinstance(fmt, ActionFirst) and fmt.items
+    ctx = StepContext(intent="Open INV-2920", observation=LIST)
+    gbnf = fmt.grammar(ctx)
+    assert "'Show details of INV-2920' [8]" in gbnf and "'Show details' [8]" not in gbnf
+    assert "'Home' [1]" in gbnf and "'Email' [9]" in gbnf  # the rest as before; fields too
+    assert "[8] button 'Show details' of='INV-2920'" in fmt.user(ctx)
+    assert "of=" not in fmt.user(ctx).split("[9]")[1]  # fields are told apart by their form
+    assert fmt.parse("ACTION: click 'Show details of INV-2920' [8]", LIST) == ("", Click("8"))
+    assert fmt.max_chars(ctx) >= len("ACTION: click 'Show details of INV-2920' [8]")
+    plain = format_for("student")  # the format v5-v11 learned is unchanged
+    assert not plain.items and "of=" not in plain.user(ctx)
+    assert "'Show details' [8]" in plain.grammar(ctx)
 
 
 def test_a_click_that_changed_nothing_is_not_offered_again_on_that_page() -> None:

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from core.browser.views import parse_observation_text
 from core.llm.base import LLMSettings
 from core.llm.llama import LlamaModel
+from core.policies.base import StepContext
+from core.policies.formats import ActionFirst
 from core.store.views import EpisodeRecord, StepRecord
 from trainer.dataset import (
     DatasetError,
@@ -120,6 +123,26 @@ def test_a_masked_task_code_is_taught_as_its_placeholder() -> None:
     both_left = EpisodeRecord(**{**ep.__dict__, "steps": steps[1:]})
     with pytest.raises(DatasetError):  # the only episode is skipped: no example is left
         build_student_examples([both_left])
+
+
+def test_items_are_taught_as_the_run_time_format_shows_them() -> None:
+    """"student-items" examples hold the observation and target the policy's format renders
+    at run time; the history keeps the plain name, as the loop records it."""
+    page = ("URL: http://x/list\n[1] heading 'Alpha'\n[2] button 'Open'\n"
+            "[3] heading 'Beta'\n[4] button 'Open'")
+    steps = [StepRecord(idx=0, url="http://x/", observation=page, action="click [4]"),
+             StepRecord(idx=1, url="http://x/", observation=page, action="stop []")]
+    ep = EpisodeRecord(**{**episode(1, 1, "click [4]", task="synthetic/lookup/1").__dict__,
+                          "intent": "Open Beta.", "steps": steps})
+    first, second = sorted(build_student_examples([ep], style="student-items"),
+                           key=lambda e: "PREVIOUS ACTIONS:\nnone" not in e.prompt)
+    assert first.target.startswith("ACTION: click 'Open of Beta' [4]")
+    fmt = ActionFirst(style="student-items", items=True)
+    shown = fmt.user(StepContext(intent="Open Beta.", observation=parse_observation_text(page)))
+    assert shown in first.prompt and fmt.system() in first.prompt
+    assert "click 'Open' [4]" in second.prompt  # history as core.loop describes the step
+    plain = build_student_examples([ep])
+    assert all("of" not in e.prompt + e.target for e in plain)
 
 
 def test_copies_move_the_loopback_port_through_the_episode_and_leave_the_original() -> None:
