@@ -142,8 +142,13 @@ distill-v7: distill-v6
 # eleven synthetic training families at seeds 0-39) and the composed-errand family (seeds
 # 0-399; trainer/suites/synthetic/families/errand.py). About 45 min on 2 cores.
 SYN_V7 := signin,signup,contact,checkout,settings,search,lookup,menu,modal,cookie,pagination
-distill-data-v8: export SYMBIOTE_HOME = $(DISTILL_HOME)
-distill-data-v8: setup
+# Each data step appends teacher episodes to build/distill/distill.db, so it runs once: its
+# stamp (build/distill/data-vN.done) stands for the episodes it stored, and a later step (or a
+# training target) that depends on it does not store them a second time. `make clean` removes
+# build/ and with it the stamps and the DB together.
+distill-data-v8: build/distill/data-v8.done
+build/distill/data-v8.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v8.done: | $(STAMP)
 	mkdir -p build/distill
 	$(TEACHER) practice --out build/distill/teacher-practice.json
 	$(TEACHER) synthetic --tasks $(SYN_V7) --episodes 40 --seed 0 \
@@ -151,6 +156,7 @@ distill-data-v8: setup
 	$(TEACHER) miniwob --episodes 10 --seed 0 --out build/distill/teacher-miniwob.json
 	$(TEACHER) synthetic --tasks errand --episodes 400 --seed 0 \
 		--out build/distill/teacher-errand.json
+	touch $@
 
 # v8: v7 continued 1200 steps on distill-data-v8's trajectories, errands x2, practice x9, the
 # rest once; every renumbered copy also moves the loopback port (trainer/dataset.py).
@@ -163,9 +169,11 @@ distill-v8: distill-data-v8
 
 # v9's added rehearsal: MiniWoB dev teacher episodes at seeds 10-29 (v8 saw seeds 0-9 only and
 # lost MiniWoB dev tasks). About 8 min on 2 cores.
-distill-data-v9: export SYMBIOTE_HOME = $(DISTILL_HOME)
-distill-data-v9: distill-data-v8
+distill-data-v9: build/distill/data-v9.done
+build/distill/data-v9.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v9.done: | build/distill/data-v8.done
 	$(TEACHER) miniwob --episodes 20 --seed 10 --out build/distill/teacher-miniwob-b.json
+	touch $@
 
 # v9: v8 continued 800 steps at a lower rate with MiniWoB rehearsed again (seeds 0-29 x2), the
 # errands and the eleven older families x1, practice x9.
@@ -179,13 +187,15 @@ distill-v9: distill-data-v9 distill-v8
 # v11's data: new seeds only, since more passes over v9's pool did not help (v10): the eleven
 # families at seeds 40-69, errands 400-599, MiniWoB dev seeds 30-44. About 45 min on 2 cores.
 # v11 (trained on it, measured, not shipped: docs/history-wave2.md) is not registered.
-distill-data-v11: export SYMBIOTE_HOME = $(DISTILL_HOME)
-distill-data-v11: distill-data-v9
+distill-data-v11: build/distill/data-v11.done
+build/distill/data-v11.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v11.done: | build/distill/data-v9.done
 	$(TEACHER) synthetic --tasks $(SYN_V7) --episodes 30 --seed 40 \
 		--out build/distill/teacher-synthetic-b.json
 	$(TEACHER) synthetic --tasks errand --episodes 200 --seed 400 \
 		--out build/distill/teacher-errand-c.json
 	$(TEACHER) miniwob --episodes 15 --seed 30 --out build/distill/teacher-miniwob-c.json
+	touch $@
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
