@@ -252,6 +252,9 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
     def ids(text: str) -> str:
         return renumber_observation(text, mapping) if mapping else text
 
+    def ids_named(line: str) -> str:
+        return renumber_named(line, mapping) if mapping else line
+
     observations = [parse_observation_text(step.observation) for step in episode.steps]
     page_items = [item_names(o) if items else {} for o in observations]
     named: list[str] = []
@@ -261,10 +264,9 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
         action = parse_action(unmask(clean(step.action), intent, typed))
         typed.update(SECRET_PLACEHOLDER.findall(action.to_text()))
         element = obs.element(action.id) if isinstance(action, ElementAction) else None
-        line = named_text(action, element)
-        named.append(renumber_named(line, mapping) if mapping else line)
-        line = named_text(action, element, names.get(getattr(action, "id", ""), ""))
-        targets.append(renumber_named(clean(line), mapping) if mapping else clean(line))
+        named.append(ids_named(named_text(action, element)))
+        item = names.get(element.id, "") if element is not None else ""
+        targets.append(ids_named(named_text(action, element, item)) if item else named[-1])
     pages = [o.url + "\n" + o.tree_text() for o in observations]
     no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
                  and not named[i].startswith("scroll") for i in range(len(pages))]

@@ -11,6 +11,7 @@ from app.cli.config import add_agent_flags, add_db_flag, agent_config, open_stor
 from core.agent import build_router, small_policy
 from core.errors import ConfigError
 from core.models import Registry
+from core.policies.formats import ACTION_FIRST_STYLES
 from core.routing.base import Router
 from core.routing.privacy import PrivacyRouter
 from core.routing.seats import OfflineSeat
@@ -69,7 +70,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
     train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
     train.add_argument("--style", default="student",
-                       choices=["student", "student-items", "compact"],
+                       choices=[*ACTION_FIRST_STYLES, "compact"],
                        help="the step format the student learns: student (action-first, the "
                             "element named), student-items (the same, repeated controls "
                             "named by their item) or compact (v1-v4's reason-first)")

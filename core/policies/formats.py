@@ -121,9 +121,9 @@ def named_text(action: Action, element: Element | None, item: str = "") -> str:
 # among them is an id, which a small model copies badly (it clicked INV-2917's 'Show details'
 # for INV-2920). `item_names` gives each such element the name of the item it belongs to, so
 # the action names it the way the task does: `click 'Show details of INV-2920' [21]`.
-# Text and structure are what items are named by; fields are told apart by their form (a
-# newsletter's 'Email' beside a sign-in's), not by an item.
-ITEM_SKIP_ROLES = STRUCTURE_ROLES | {"StaticText"}
+# Text and structure are what items are named by, never themselves named; fields are told
+# apart by their form (a newsletter's 'Email' beside a sign-in's), not by an item.
+ITEM_SKIP_ROLES = STRUCTURE_ROLES | EDITABLE_ROLES | {"StaticText"}
 
 
 def item_names(observation: Observation) -> dict[str, str]:
@@ -135,9 +135,10 @@ def item_names(observation: Observation) -> dict[str, str]:
     elements = observation.elements
     groups: dict[tuple[str, str], list[int]] = {}
     for i, e in enumerate(elements):
-        if e.name and e.role not in ITEM_SKIP_ROLES and e.role not in EDITABLE_ROLES:
+        if e.name and e.role not in ITEM_SKIP_ROLES:
             groups.setdefault((e.role, e.name), []).append(i)
     repeated = {i for where in groups.values() if len(where) > 1 for i in where}
+
     def item_at(j: int) -> bool:
         return 0 <= j and bool(elements[j].name) and j not in repeated
 
@@ -308,9 +309,8 @@ class ActionFirst:
     def user(self, context: StepContext, max_observation_chars: int | None = None) -> str:
         past = [history_line(item.described or item.action.to_text(), item.error,
                              item.no_effect) for item in context.history[-HISTORY_STEPS:]]
-        observation = context.observation.text(max_observation_chars)
-        if self.items:
-            observation = with_items(observation, item_names(context.observation))
+        observation = with_items(context.observation.text(max_observation_chars),
+                                 self.item_names(context.observation))
         return student_user_prompt(context.intent, observation, past, context.notes)
 
     def _choices(self, context: StepContext) -> tuple[list[Element], list[Element],
