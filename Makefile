@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -195,6 +195,21 @@ build/distill/data-v11.done: | build/distill/data-v9.done
 	$(TEACHER) synthetic --tasks errand --episodes 200 --seed 400 \
 		--out build/distill/teacher-errand-c.json
 	$(TEACHER) miniwob --episodes 15 --seed 30 --out build/distill/teacher-miniwob-c.json
+	touch $@
+
+# v14's data: reading pages. The record family (trainer/suites/synthetic/families/record.py:
+# a record's detail page with several labelled fields, or the cart with its sums) at seeds
+# 0-239, and new seeds of the two reading families the student was weakest on: lookup 70-229,
+# cookie 70-149 (lookup had 96 teacher steps in the pool, the errands 5,291). About 18 min.
+distill-data-v14: build/distill/data-v14.done
+build/distill/data-v14.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v14.done: | build/distill/data-v11.done
+	$(TEACHER) synthetic --tasks record --episodes 240 --seed 0 \
+		--out build/distill/teacher-record.json
+	$(TEACHER) synthetic --tasks lookup --episodes 160 --seed 70 \
+		--out build/distill/teacher-lookup-c.json
+	$(TEACHER) synthetic --tasks cookie --episodes 80 --seed 70 \
+		--out build/distill/teacher-cookie-c.json
 	touch $@
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):

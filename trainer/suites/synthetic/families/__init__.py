@@ -16,6 +16,7 @@ from trainer.suites.synthetic.families import (
     modal,
     orderstatus,
     pagination,
+    record,
     recovery,
     search,
     settings,
@@ -40,6 +41,6 @@ class Family(Protocol):
 
 MODULES: tuple[Family, ...] = (
     signin, signup, contact, checkout, settings, search, lookup, menu, modal, cookie, pagination,
-    errand, booking, transfer, orderstatus, recovery, wizard,
+    errand, record, booking, transfer, orderstatus, recovery, wizard,
 )
 FAMILIES: dict[str, Family] = {m.FAMILY: m for m in MODULES}
