@@ -95,15 +95,19 @@ distill-v4: setup
 # v5's data: teacher trajectories on the dev tasks (seeds 0-19, the six weakest 20-49), the
 # practice tasks and the synthetic web's training families (seeds 0-99; evaluation uses 1000+).
 TEACHER := $(VENV)/bin/symbiote bench --mode cloud --large teacher --db $(DISTILL_DB)
-distill-data: export SYMBIOTE_HOME = $(DISTILL_HOME)
-distill-data: setup
+# The eleven families that were the training split then (the split has grown since); a stamp,
+# as for the later data steps below, so that it stores its episodes once.
+distill-data: build/distill/data-v5.done
+build/distill/data-v5.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v5.done: | $(STAMP)
 	mkdir -p build/distill
 	$(TEACHER) miniwob --episodes 20 --seed 0 --out build/distill/teacher-miniwob.json
 	$(TEACHER) miniwob --tasks $(WEAK_TASKS) --episodes 30 --seed 20 \
 		--out build/distill/teacher-weak.json
 	$(TEACHER) practice --out build/distill/teacher-practice.json
-	$(TEACHER) synthetic --split train --episodes 100 --seed 0 \
+	$(TEACHER) synthetic --tasks $(SYN_V7) --episodes 100 --seed 0 \
 		--out build/distill/teacher-synthetic.json
+	touch $@
 
 # v5: the action-first student, from the base model, on distill-data's trajectories. Stage 1
 # (900 steps) never saw a practice episode (the eval seeds dropped them, since fixed); stage 2
