@@ -5,6 +5,7 @@ agent loop in real Chromium — with an evaluator that fails wrong values and wr
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 
@@ -136,6 +137,25 @@ def test_pages_are_fast() -> None:
                 synthetic.render(f"/synthetic/{family}/{seed}/{name}", {})
                 count += 1
     assert (time.perf_counter() - started) / count < 0.005
+
+
+def test_a_record_is_read_on_its_own_page() -> None:
+    """The record family asks for a value the start page does not show (the list shows the id
+    and one teaser field), so the answer is read off the page the plan opens, by its label."""
+    kinds = set()
+    for seed in range(120):
+        built = synthetic.site("record", seed)
+        spec, variant = built.spec, built.spec.variant
+        answer = spec.plan[-1].text
+        start = built.pages["index.html"]({}).html()
+        end_page, _, query = spec.plan[-1].page.partition("?")
+        end = built.pages[end_page](dict(p.split("=") for p in query.split("&") if p)).html()
+        kinds.add(variant["domain"])
+        assert answer and answer in end, spec.task_id
+        shown = re.sub(r"<style.*?</style>|<[^>]+>", "\n", start)
+        if len(answer) > 3 and variant.get("ask") != "line":  # (a line of one item: its price)
+            assert answer not in shown, spec.task_id
+    assert len(kinds) >= 5, kinds
 
 
 def test_answers_match_as_webarena_matches_them() -> None:

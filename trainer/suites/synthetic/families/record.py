@@ -22,8 +22,15 @@ TITLE_A = ("Silent", "Northern", "Paper", "Hidden", "Last", "Copper", "Winter", 
 TITLE_B = ("Harbour", "Orchard", "Letters", "Compass", "Garden", "Lanterns", "Roads", "Tide")
 
 
+PROJECT_KINDS = ("Rollout", "Redesign", "Audit", "Migration", "Launch")
+
+
 def _date(r: Rng) -> str:
     return long_date(r.date())
+
+
+def _isbn(r: Rng) -> str:
+    return f"978-{r.digits(1)}-{r.digits(4)}-{r.digits(4)}-{r.digits(1)}"
 
 
 DOMAINS: dict[str, tuple[str, str, Callable[[Rng], str], tuple[tuple[str, Gen], ...]]] = {
@@ -53,12 +60,12 @@ DOMAINS: dict[str, tuple[str, str, Callable[[Rng], str], tuple[tuple[str, Gen], 
     "catalogue": ("Library catalogue", "B-",
                   lambda r: f"The {r.pick(TITLE_A)} {r.pick(TITLE_B)}",
                   (("Author", lambda r: " ".join(r.person())),
-                   ("ISBN", lambda r: f"978-{r.digits(1)}-{r.digits(4)}-{r.digits(4)}-{r.digits(1)}"),
+                   ("ISBN", _isbn),
                    ("Pages", lambda r: str(r.randint(90, 720))),
                    ("Published", lambda r: str(r.randint(1950, 2025))),
                    ("Shelf", lambda r: f"{r.pick('ABCDEFG')}{r.randint(1, 40)}"),
                    ("Due back", _date))),
-    "projects": ("Projects", "P-", lambda r: f"{r.brand()} {r.pick(('Rollout', 'Redesign', 'Audit', 'Migration', 'Launch'))}",
+    "projects": ("Projects", "P-", lambda r: f"{r.brand()} {r.pick(PROJECT_KINDS)}",
                  (("Owner", lambda r: " ".join(r.person())),
                   ("Deadline", _date),
                   ("Budget", lambda r: money(r.cents(2000, 90000))),
