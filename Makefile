@@ -217,15 +217,17 @@ build/distill/data-v14.done: | build/distill/data-v11.done
 	touch $@
 
 # v16: a fresh student from the base model on the whole pool (every data step above, v14's
-# reading pages included), in the items format, about one pass: 4000 steps, some 2.2 hours on 2
-# cores. Six continuations of v9 (v10-v15) each traded one skill for another (docs/history-
-# wave2.md), so this asks what the pool gives a student that learns it all at once. Resumable:
-# rerunning it continues from its last checkpoint. Not shipped (not measured yet).
+# reading pages included), in the items format, with LoRA on all 30 layers: 2400 steps (0.6 of
+# a pass), some 2.5 hours on 2 cores. Six continuations of v9 (v10-v15) each traded one skill
+# for another (docs/history-wave2.md), and every one of them went on training v5's adapter, r 16
+# on the top 12 layers only; this asks what a student gets that learns the pool at once, with
+# 2.5 times the adapter. Resumable: rerunning it continues from its last checkpoint. Not shipped
+# (not measured yet).
 distill-v16: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v16: | build/distill/data-v14.done
 	$(STUDENT_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v16 --style student-items \
 		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 \
-		--max-steps 4000 --max-len 1024 --lr 5e-4 --batch-size 4 --precision auto --seed 3
+		--max-steps 2400 --max-len 1024 --lr 5e-4 --batch-size 4 --precision auto --seed 3
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
