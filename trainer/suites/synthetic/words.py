@@ -9,7 +9,7 @@ machine (PYTHONHASHSEED does not matter).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -59,6 +59,15 @@ class Rng(random.Random):
 
     def some(self, options: Sequence[T], k: int) -> list[T]:
         return self.sample(list(options), k)
+
+    def unique(self, make: Callable[[], T], n: int) -> list[T]:
+        """`n` distinct draws of `make`, in the order first drawn."""
+        out: list[T] = []
+        while len(out) < n:
+            value = make()
+            if value not in out:
+                out.append(value)
+        return out
 
     def first_name(self) -> str:
         return self.pick(_FIRST_A) + self.pick(_FIRST_B)

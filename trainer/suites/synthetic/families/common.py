@@ -165,6 +165,42 @@ def message_page(look: Look, title: str, heading: str, lines: Sequence[str],
     return d
 
 
+def numbered(q: Query, count: int, key: str = "id") -> int:
+    """The page's `?id=` (or `key`) as an index into `count` items; 0 when absent or bad."""
+    raw = q.get(key, "0")
+    return min(int(raw), count - 1) if raw.isdigit() else 0
+
+
+def details(d: Doc, values: Mapping[str, str], style: str) -> None:
+    """Labelled values as a two-column table, a definition list, small label / value boxes or
+    "Label: value" lines."""
+    if style == "table":
+        d.open("table")
+        for key, value in values.items():
+            d.add("<tr>")
+            d.el("th", key)
+            d.el("td", value)
+            d.add("</tr>")
+        d.close("table")
+    elif style == "list":
+        d.open("dl")
+        for key, value in values.items():
+            d.el("dt", key)
+            d.el("dd", value)
+        d.close("dl")
+    elif style == "grid":
+        d.open("div", cls="split")
+        for key, value in values.items():
+            d.open("div", cls="frame")
+            d.el("small", key)
+            d.el("p", value)
+            d.close("div")
+        d.close("div")
+    else:
+        for key, value in values.items():
+            d.el("p", f"{key}: {value}")
+
+
 def reorder(rng_pick: Callable[[Sequence[int]], int], fields: list[Field],
             movable: set[str]) -> list[Field]:
     """Swap two adjacent movable fields now and then: field order varies by site."""

@@ -5,7 +5,7 @@ open a store's page and read its opening hours for a day."""
 from __future__ import annotations
 
 from trainer.suites.synthetic import chrome, kit
-from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec
+from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec, numbered
 from trainer.suites.synthetic.kit import Doc, Field
 from trainer.suites.synthetic.spec import AnswerCheck, Check, FieldCheck, StateCheck
 from trainer.suites.synthetic.vocab import words
@@ -88,8 +88,7 @@ def build(seed: int) -> Site:
         return d
 
     def store(q: Query) -> Doc:
-        raw = q.get("id", "0")
-        i = min(int(raw), len(stores) - 1) if raw.isdigit() else 0
+        i = numbered(q, len(stores))
         with chrome.page(look, stores[i], f"{stores[i]} store") as d:
             d.el("p", f"{street}, {stores[i]}")
             d.open("table")

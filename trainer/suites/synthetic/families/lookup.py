@@ -56,14 +56,10 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, Gen], ...], tupl
 def _rows(rng: Rng, domain: str, names: tuple[str, ...], n: int) -> list[str]:
     if names:
         return rng.some(names, n)
-    out: list[str] = []
-    while len(out) < n:
-        name = {"orders": lambda: "Order " + rng.code(1, 5),
-                "invoices": lambda: "INV-" + rng.digits(4),
-                "directory": lambda: " ".join(rng.person())}[domain]()
-        if name not in out:
-            out.append(name)
-    return out
+    make = {"orders": lambda: "Order " + rng.code(1, 5),
+            "invoices": lambda: "INV-" + rng.digits(4),
+            "directory": lambda: " ".join(rng.person())}[domain]
+    return rng.unique(make, n)
 
 
 def build(seed: int) -> Site:

@@ -4,7 +4,7 @@ pages forward (Next / a page number), then reads a value or opens the row."""
 from __future__ import annotations
 
 from trainer.suites.synthetic import chrome, kit
-from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec
+from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec, numbered
 from trainer.suites.synthetic.kit import Doc
 from trainer.suites.synthetic.spec import AnswerCheck, Check, LogCheck, UrlCheck
 from trainer.suites.synthetic.words import Rng, long_date, money
@@ -85,8 +85,7 @@ def build(seed: int) -> Site:
         return d
 
     def item(q: Query) -> Doc:
-        raw = q.get("id", "0")
-        i = min(int(raw), len(names) - 1) if raw.isdigit() else 0
+        i = numbered(q, len(names))
         with chrome.page(look, names[i], names[i]) as d:
             d.el("p", f"Date: {dates[i]}")
             d.el("p", f"{values[i][0]}: {values[i][1]}")

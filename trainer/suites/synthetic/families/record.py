@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from trainer.suites.synthetic import chrome, kit
-from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec
+from trainer.suites.synthetic.families.common import (
+    Plan,
+    Query,
+    Site,
+    details,
+    make_spec,
+    numbered,
+)
 from trainer.suites.synthetic.kit import Doc
 from trainer.suites.synthetic.spec import AnswerCheck, LogCheck
 from trainer.suites.synthetic.words import Rng, long_date, money
@@ -78,15 +85,6 @@ CART_LINKS = ("Cart", "View cart", "Basket", "My bag", "Shopping cart")
 SUMMARY_LINES = ("Subtotal", "Shipping", "Tax", "Total")
 
 
-def _names(rng: Rng, make: Callable[[Rng], str], n: int) -> list[str]:
-    out: list[str] = []
-    while len(out) < n:
-        name = make(rng)
-        if name not in out:
-            out.append(name)
-    return out
-
-
 def build(seed: int) -> Site:
     rng = Rng(FAMILY, seed)
     look = chrome.draw_look(rng, FAMILY, seed, SPLIT)
@@ -97,7 +95,7 @@ def build(seed: int) -> Site:
     fields = list(all_fields)
     rng.shuffle(fields)
     fields = fields[:rng.randint(4, len(fields))]
-    names = _names(rng, make, rng.randint(3, 7))
+    names = rng.unique(lambda: make(rng), rng.randint(3, 7))
     ids = [prefix + rng.digits(4) for _ in names]
     values = [[gen(rng) for _, gen in fields] for _ in names]
     target = rng.randrange(len(names))
@@ -137,36 +135,11 @@ def build(seed: int) -> Site:
         return d
 
     def item(q: Query) -> Doc:
-        raw = q.get("id", "0")
-        i = min(int(raw), len(names) - 1) if raw.isdigit() else 0
+        i = numbered(q, len(names))
         with chrome.page(look, names[i], names[i]) as d:
             d.el("p", f"Record {ids[i]}")
-            pairs = list(zip((f for f, _ in fields), values[i], strict=True))
-            if layout == "dl":
-                d.open("dl")
-                for f, v in pairs:
-                    d.el("dt", f)
-                    d.el("dd", v)
-                d.close("dl")
-            elif layout == "table":
-                d.open("table")
-                for f, v in pairs:
-                    d.add("<tr>")
-                    d.el("th", f)
-                    d.el("td", v)
-                    d.add("</tr>")
-                d.close("table")
-            elif layout == "lines":
-                for f, v in pairs:
-                    d.el("p", f"{f}: {v}")
-            else:
-                d.open("div", cls="split")
-                for f, v in pairs:
-                    d.open("div", cls="frame")
-                    d.el("small", f)
-                    d.el("p", v)
-                    d.close("div")
-                d.close("div")
+            pairs = dict(zip((f for f, _ in fields), values[i], strict=True))
+            details(d, pairs, {"dl": "list"}.get(layout, layout))
             if related:
                 d.el("h2", "See also")
                 for j, other in enumerate(names):

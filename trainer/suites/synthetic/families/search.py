@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from trainer.suites.synthetic import chrome, kit
-from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec
+from trainer.suites.synthetic.families.common import (
+    Plan,
+    Query,
+    Site,
+    details,
+    make_spec,
+    numbered,
+)
 from trainer.suites.synthetic.kit import Doc, Field
 from trainer.suites.synthetic.spec import AnswerCheck, Check, LogCheck, UrlCheck
 from trainer.suites.synthetic.words import ADJECTIVES, PRODUCTS, Rng, money
@@ -104,11 +111,10 @@ def build(seed: int) -> Site:
         return d
 
     def item(q: Query) -> Doc:
-        i = int(q.get("id", "0")) if q.get("id", "0").isdigit() else 0
-        i = min(i, len(names) - 1)
+        i = numbered(q, len(names))
         with chrome.page(look, names[i], names[i]) as d:
             d.el("p", money(prices[i]), cls="price")
-            _details(d, attrs[i], detail_style)
+            details(d, attrs[i], detail_style)
             kit.action(d, add_text, "add", f"log:add:{i};go:cart.html?added={i}", cls="btn primary")
             kit.action(d, "Add to wishlist", None, f"log:wish:{i}")
             kit.link(d, "Back to results", f"results.html?q={names[i].split()[0]}")
@@ -165,22 +171,3 @@ def build(seed: int) -> Site:
                 {"index.html": index, "results.html": results, "item.html": item,
                  "cart.html": cart}, look)
 
-
-def _details(d: Doc, values: dict[str, str], style: str) -> None:
-    if style == "table":
-        d.open("table")
-        for key, value in values.items():
-            d.add("<tr>")
-            d.el("th", key)
-            d.el("td", value)
-            d.add("</tr>")
-        d.close("table")
-    elif style == "list":
-        d.open("dl")
-        for key, value in values.items():
-            d.el("dt", key)
-            d.el("dd", value)
-        d.close("dl")
-    else:
-        for key, value in values.items():
-            d.el("p", f"{key}: {value}")
