@@ -27,8 +27,6 @@ Gen = Callable[[Rng], str]
 MODELS = ("Corsa", "Fiesta", "Octavia", "Golf", "Yaris", "Clio", "Civic", "Ibiza", "Leaf")
 TITLE_A = ("Silent", "Northern", "Paper", "Hidden", "Last", "Copper", "Winter", "Open")
 TITLE_B = ("Harbour", "Orchard", "Letters", "Compass", "Garden", "Lanterns", "Roads", "Tide")
-
-
 PROJECT_KINDS = ("Rollout", "Redesign", "Audit", "Migration", "Launch")
 
 
@@ -191,9 +189,10 @@ def _cart(rng: Rng, look: chrome.Look, seed: int) -> Site:
     else:
         shown = "Free" if ask == "Shipping" and not sums[ask] else money(sums[ask])
         answer, what = shown, f"the cart's {ask.lower()}"
+    heading = rng.pick(("Shop", "Our products", "New in"))
 
     def index(q: Query) -> Doc:
-        with chrome.page(look, "Shop", rng_heading, first=True) as d:
+        with chrome.page(look, "Shop", heading, first=True) as d:
             kit.link(d, cart_name, "cart.html", key="cart")
             for i, name in enumerate(products):
                 d.open("section", cls="promo")
@@ -220,7 +219,6 @@ def _cart(rng: Rng, look: chrome.Look, seed: int) -> Site:
             kit.link(d, "Continue shopping", "index.html")
         return d
 
-    rng_heading = rng.pick(("Shop", "Our products", "New in"))
     plan = Plan()
     d = index({})
     plan.cookie("index.html", d, look)
