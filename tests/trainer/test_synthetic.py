@@ -8,6 +8,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -149,7 +150,7 @@ def test_a_record_is_read_on_its_own_page() -> None:
         answer = spec.plan[-1].text
         start = built.pages["index.html"]({}).html()
         end_page, _, query = spec.plan[-1].page.partition("?")
-        end = built.pages[end_page](dict(p.split("=") for p in query.split("&") if p)).html()
+        end = built.pages[end_page](dict(parse_qsl(query))).html()
         kinds.add(variant["domain"])
         assert answer and answer in end, spec.task_id
         shown = re.sub(r"<style.*?</style>|<[^>]+>", "\n", start)

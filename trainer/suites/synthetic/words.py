@@ -112,12 +112,7 @@ class Rng(random.Random):
 
     def products(self, n: int) -> list[str]:
         """`n` distinct product names; some share a word so a search returns several."""
-        names: list[str] = []
-        while len(names) < n:
-            name = f"{self.pick(ADJECTIVES)} {self.pick(PRODUCTS)}"
-            if name not in names:
-                names.append(name)
-        return names
+        return self.unique(lambda: f"{self.pick(ADJECTIVES)} {self.pick(PRODUCTS)}", n)
 
     def cents(self, low: int, high: int) -> int:
         return self.randint(low, high) * 100 + self.pick((0, 0, 50, 99, 25, 95, 49))
@@ -133,6 +128,11 @@ def money(cents: int, symbol: str = "$") -> str:
 def long_date(ymd: tuple[int, int, int]) -> str:
     year, month, day = ymd
     return f"{MONTHS[month - 1]} {day}, {year}"
+
+
+def some_date(rng: Rng) -> str:
+    """A date of 2026, written out ("March 3, 2026")."""
+    return long_date(rng.date())
 
 
 def slug(text: str) -> str:

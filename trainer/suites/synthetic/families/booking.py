@@ -14,6 +14,7 @@ from trainer.suites.synthetic.families.common import (
     form_page,
     make_spec,
     message_page,
+    numbered,
 )
 from trainer.suites.synthetic.kit import Doc, Field
 from trainer.suites.synthetic.spec import AnswerCheck, Check, FieldCheck, UrlCheck
@@ -84,8 +85,7 @@ def build(seed: int) -> Site:
         return d
 
     def book(q: Query) -> Doc:
-        raw = q.get("s", "0")
-        i = min(int(raw), len(services) - 1) if raw.isdigit() else 0
+        i = numbered(q, len(services), "s")
         spec = FormPage(title="Your visit", heading=f"Book: {services[i]}",
                         fields=tuple(fields), submit=submit, form="booking",
                         next_page="booked.html", intro=f"{clinic} · {services[i]}",

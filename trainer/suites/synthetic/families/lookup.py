@@ -9,16 +9,12 @@ from trainer.suites.synthetic import chrome, kit
 from trainer.suites.synthetic.families.common import Plan, Query, Site, make_spec
 from trainer.suites.synthetic.kit import Doc
 from trainer.suites.synthetic.spec import AnswerCheck, LogCheck
-from trainer.suites.synthetic.words import Rng, long_date, money
+from trainer.suites.synthetic.words import Rng, money, some_date
 
 FAMILY, SPLIT = "lookup", "train"
 SUMMARY = "read one value of a named row in a table, card list or tabbed list"
 
 Gen = Callable[[Rng], str]
-
-
-def _date(r: Rng) -> str:
-    return long_date(r.date())
 
 
 DOMAINS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, Gen], ...], tuple[str, str]]] = {
@@ -27,21 +23,21 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, Gen], ...], tupl
                                    "Joint Account", "Business Reserve", "Travel Wallet"),
                  (("Number", lambda r: "•••• " + r.digits(4)),
                   ("Balance", lambda r: money(r.cents(10, 9000))),
-                  ("Opened", _date)), ("Active", "Closed")),
-    "orders": ("Recent orders", (), (("Placed on", _date),
+                  ("Opened", some_date)), ("Active", "Closed")),
+    "orders": ("Recent orders", (), (("Placed on", some_date),
                                      ("Status", lambda r: r.pick(("Shipped", "Processing",
                                                                   "Delivered", "On hold"))),
                                      ("Total", lambda r: money(r.cents(8, 400)))),
                ("Open", "Completed")),
     "invoices": ("Invoices", (), (("Client", lambda r: r.brand() + " Ltd"),
-                                  ("Due date", _date),
+                                  ("Due date", some_date),
                                   ("Amount", lambda r: money(r.cents(50, 5000), "€"))),
                  ("Unpaid", "Paid")),
     "subscriptions": ("Subscriptions", ("Cloud Storage", "Music Plus", "News Digest",
                                         "Fitness Club", "Recipe Box", "Language Coach",
                                         "Photo Vault"),
                       (("Plan", lambda r: r.pick(("Basic", "Standard", "Premium"))),
-                       ("Renews on", _date),
+                       ("Renews on", some_date),
                        ("Price", lambda r: money(r.cents(3, 30)) + " / month")),
                       ("Current", "Cancelled")),
     "directory": ("Staff directory", (),

@@ -21,17 +21,15 @@ SUBJECTS = ("Printer offline", "Password reset", "Invoice copy", "Broken zipper"
 
 def _rows(rng: Rng, domain: str, n: int) -> tuple[list[str], list[tuple[str, str]]]:
     """Row names (unique) and, for each, (column label, value) of the value asked for."""
-    names: list[str] = []
-    while len(names) < n:
+    def name() -> str:
         if domain == "transactions":
-            name = f"{rng.brand()} {rng.pick(('Market', 'Café', 'Books', 'Garage', 'Pharmacy'))}"
-        elif domain == "tickets":
-            name = f"#{rng.randint(1000, 9999)} {rng.pick(SUBJECTS)}"
-        else:
-            name = " ".join((rng.pick(("Notes on", "A guide to", "Why we love", "The future of")),
-                             rng.pick(("tides", "maps", "bread", "trains", "gardens", "kites"))))
-        if name not in names:
-            names.append(name)
+            return f"{rng.brand()} {rng.pick(('Market', 'Café', 'Books', 'Garage', 'Pharmacy'))}"
+        if domain == "tickets":
+            return f"#{rng.randint(1000, 9999)} {rng.pick(SUBJECTS)}"
+        return " ".join((rng.pick(("Notes on", "A guide to", "Why we love", "The future of")),
+                         rng.pick(("tides", "maps", "bread", "trains", "gardens", "kites"))))
+
+    names = rng.unique(name, n)
     values = []
     for _ in names:
         if domain == "transactions":

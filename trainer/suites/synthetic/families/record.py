@@ -18,7 +18,7 @@ from trainer.suites.synthetic.families.common import (
 )
 from trainer.suites.synthetic.kit import Doc
 from trainer.suites.synthetic.spec import AnswerCheck, LogCheck
-from trainer.suites.synthetic.words import Rng, long_date, money
+from trainer.suites.synthetic.words import Rng, money, some_date
 
 FAMILY, SPLIT = "record", "train"
 SUMMARY = "open a record from a list and read one of its labelled fields, or read the cart"
@@ -28,10 +28,6 @@ MODELS = ("Corsa", "Fiesta", "Octavia", "Golf", "Yaris", "Clio", "Civic", "Ibiza
 TITLE_A = ("Silent", "Northern", "Paper", "Hidden", "Last", "Copper", "Winter", "Open")
 TITLE_B = ("Harbour", "Orchard", "Letters", "Compass", "Garden", "Lanterns", "Roads", "Tide")
 PROJECT_KINDS = ("Rollout", "Redesign", "Audit", "Migration", "Launch")
-
-
-def _date(r: Rng) -> str:
-    return long_date(r.date())
 
 
 def _isbn(r: Rng) -> str:
@@ -47,10 +43,10 @@ DOMAINS: dict[str, tuple[str, str, Callable[[Rng], str], tuple[tuple[str, Gen], 
                   ("Job title", lambda r: r.pick(("Buyer", "Engineer", "Accountant", "Designer",
                                                   "Office manager", "Analyst"))),
                   ("City", lambda r: r.city()),
-                  ("Birthday", _date))),
+                  ("Birthday", some_date))),
     "vehicles": ("Fleet", "V-", lambda r: f"{r.pick(MODELS)} {r.code(2, 4)}",
                  (("Mileage", lambda r: f"{r.randint(3, 180)},{r.digits(3)} km"),
-                  ("Next service", _date),
+                  ("Next service", some_date),
                   ("Fuel", lambda r: r.pick(("Petrol", "Diesel", "Electric", "Hybrid"))),
                   ("Colour", lambda r: r.pick(("Silver", "Red", "Dark blue", "White", "Grey"))),
                   ("Driver", lambda r: " ".join(r.person())),
@@ -59,7 +55,7 @@ DOMAINS: dict[str, tuple[str, str, Callable[[Rng], str], tuple[tuple[str, Gen], 
                  (("Rent", lambda r: money(r.cents(600, 3200)) + " / month"),
                   ("Bedrooms", lambda r: str(r.randint(1, 5))),
                   ("Floor area", lambda r: f"{r.randint(35, 180)} m²"),
-                  ("Available from", _date),
+                  ("Available from", some_date),
                   ("Agent", lambda r: " ".join(r.person())),
                   ("Deposit", lambda r: money(r.cents(500, 4000))))),
     "catalogue": ("Library catalogue", "B-",
@@ -69,10 +65,10 @@ DOMAINS: dict[str, tuple[str, str, Callable[[Rng], str], tuple[tuple[str, Gen], 
                    ("Pages", lambda r: str(r.randint(90, 720))),
                    ("Published", lambda r: str(r.randint(1950, 2025))),
                    ("Shelf", lambda r: f"{r.pick('ABCDEFG')}{r.randint(1, 40)}"),
-                   ("Due back", _date))),
+                   ("Due back", some_date))),
     "projects": ("Projects", "P-", lambda r: f"{r.brand()} {r.pick(PROJECT_KINDS)}",
                  (("Owner", lambda r: " ".join(r.person())),
-                  ("Deadline", _date),
+                  ("Deadline", some_date),
                   ("Budget", lambda r: money(r.cents(2000, 90000))),
                   ("Client", lambda r: r.brand() + " Ltd"),
                   ("Progress", lambda r: f"{r.randint(5, 95)} %"),
@@ -173,8 +169,10 @@ def _cart(rng: Rng, look: chrome.Look, seed: int) -> Site:
     subtotal = sum(prices[i] * qty[i] for i in in_cart)
     shipping = rng.pick((0, 495, 599, 899))
     tax = subtotal * rng.pick((5, 8, 10)) // 100
-    sums = dict(zip(SUMMARY_LINES, (subtotal, shipping, tax, subtotal + shipping + tax),
-                    strict=True))
+    sums = {line: "Free" if line == "Shipping" and not value else money(value)
+            for line, value in zip(SUMMARY_LINES, (subtotal, shipping, tax,
+                                                   subtotal + shipping + tax), strict=True)}
+    line_total = {i: money(prices[i] * qty[i]) for i in in_cart}
     cart_text = rng.pick(CART_LINKS)
     count = rng.chance(0.5)
     cart_name = f"{cart_text} ({sum(qty.values())})" if count else cart_text
@@ -184,11 +182,9 @@ def _cart(rng: Rng, look: chrome.Look, seed: int) -> Site:
     if ask == "qty":
         answer, what = str(qty[item]), f"how many {products[item]} are in the cart"
     elif ask == "line":
-        answer = money(prices[item] * qty[item])
-        what = f"what the {products[item]} line of the cart comes to"
+        answer, what = line_total[item], f"what the {products[item]} line of the cart comes to"
     else:
-        shown = "Free" if ask == "Shipping" and not sums[ask] else money(sums[ask])
-        answer, what = shown, f"the cart's {ask.lower()}"
+        answer, what = sums[ask], f"the cart's {ask.lower()}"
     heading = rng.pick(("Shop", "Our products", "New in"))
 
     def index(q: Query) -> Doc:
@@ -208,14 +204,13 @@ def _cart(rng: Rng, look: chrome.Look, seed: int) -> Site:
                 d.add("<tr><th>Item</th><th>Qty</th><th>Price</th><th>Line total</th></tr>")
                 for i in in_cart:
                     d.add(f"<tr><td>{products[i]}</td><td>{qty[i]}</td>"
-                          f"<td>{money(prices[i])}</td><td>{money(prices[i] * qty[i])}</td></tr>")
+                          f"<td>{money(prices[i])}</td><td>{line_total[i]}</td></tr>")
                 d.close("table")
             else:
                 for i in in_cart:
-                    d.el("p", f"{products[i]} × {qty[i]} — {money(prices[i] * qty[i])}")
-            for line, value in sums.items():
-                d.el("p", f"{line}: " + ("Free" if line == "Shipping" and not value
-                                         else money(value)))
+                    d.el("p", f"{products[i]} × {qty[i]} — {line_total[i]}")
+            for line, shown in sums.items():
+                d.el("p", f"{line}: {shown}")
             kit.link(d, "Continue shopping", "index.html")
         return d
 
