@@ -231,6 +231,8 @@ distill-v16: | build/distill/data-v14.done
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
+# STUDENT is a shipped model or one the distill targets trained (their registry, DISTILL_HOME;
+# `SYMBIOTE_HOME=$(DISTILL_HOME) symbiote models merge NAME` adds its faster NAME-q8).
 # The held-out families run HELDOUT_EPISODES seeds each (5 episodes at one seed move by one
 # success in five); the MiniWoB lists run MINIWOB_EPISODES seeds each (at one seed, one
 # episode of the dev list is 4 points).
@@ -238,6 +240,7 @@ STUDENT ?= smollm2-symbiote-v7
 GROUNDING ?= rules
 HELDOUT_EPISODES ?= 4
 MINIWOB_EPISODES ?= 3
+bench-student: export SYMBIOTE_HOME = $(DISTILL_HOME)
 bench-student: setup
 	out=build/eval/$(STUDENT)-$(GROUNDING); mkdir -p $$out; \
 	bench="$(VENV)/bin/symbiote bench --mode local --small $(STUDENT) --grounding $(GROUNDING) --db $$out/eval.db"; \

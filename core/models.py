@@ -161,6 +161,25 @@ class Registry:
         self.user.models = [m for m in self.user.models if m.name != entry.name] + [entry]
         self._save()
 
+    def add_merged(self, name: str, quant: str = "Q8_0") -> ModelEntry:
+        """A merged entry `<name>-<quant>` for the adapter `name` (shipped or the user's), in the
+        user registry, built now: the one-file form the shipped default runs in, about twice as
+        fast per step as base + adapter. Its provenance names the adapter it came from."""
+        entry, root = self.get(name)
+        if entry.kind != "adapter":
+            raise ModelError(f"{name!r} is a {entry.kind} model; only an adapter can be merged")
+        merged = ModelEntry(
+            name=f"{name}-{quant.lower().split('_')[0]}", kind="merged", base=entry.base,
+            adapter=str(resolve_path(entry.adapter, root).resolve()), quant=quant,
+            chat_template=entry.chat_template, prompt_style=entry.prompt_style,
+            n_ctx_train=entry.n_ctx_train, license=entry.license,
+            provenance={"merged_from": name, "how": "symbiote models merge (core.llm.merge)"})
+        lora = Path(merged.adapter)
+        check_gguf(lora)
+        self._merged(merged, self.resolve(entry.base), lora)  # a bad adapter fails before .add
+        self.add(merged)
+        return merged
+
     def record_eval(self, name: str, key: str, score: dict[str, object]) -> bool:
         """Add a benchmark score under provenance["eval"][key] of a model in the user registry.
         Shipped entries are left alone (their scores are in resources/models.json and their

@@ -90,6 +90,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     models_sub.add_parser("list")
     use = models_sub.add_parser("use")
     use.add_argument("name")
+    merge = models_sub.add_parser("merge", help="an adapter merged into its base as one "
+                                  "GGUF (NAME-q8), the faster form the default ships in")
+    merge.add_argument("name", help="registry name of an adapter")
+    merge.add_argument("--quant", default="Q8_0", choices=("Q8_0", "Q5_0", "Q4_0"))
     export_model = models_sub.add_parser("export", help="a model for another runtime")
     export_model.add_argument("name", help="registry name")
     export_model.add_argument("--ollama", type=Path, required=True, metavar="DIR",
@@ -338,6 +342,14 @@ def cmd_models(args: argparse.Namespace) -> int:
             raise ConfigError(str(exc)) from exc
         path = export_ollama(resolved, args.ollama)
         print(f"wrote {path}; run: ollama create {args.name} -f {path}")
+        return 0
+    if args.models_command == "merge":
+        try:
+            entry = registry.add_merged(args.name, args.quant)
+        except ModelError as exc:
+            raise ConfigError(str(exc)) from exc
+        print(f"added {entry.name} (built into the cache); use it: symbiote models use "
+              f"{entry.name}")
         return 0
     if args.models_command == "use":
         registry.use(args.name)

@@ -14,7 +14,7 @@ import pytest
 
 from core.errors import ModelError
 from core.llm.merge import merge_lora
-from core.models import Registry
+from core.models import ModelEntry, Registry
 from core.paths import RESOURCES
 
 ADAPTER = RESOURCES / "adapters" / "smollm2-symbiote-v7.lora.gguf"
@@ -80,3 +80,34 @@ def test_an_adapter_of_another_base_is_one_clear_error(tiny_gguf: Path, base: Pa
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         merge_lora(base, tiny_gguf, tmp_path / "y.gguf")
     assert not list(tmp_path.glob("*.gguf*"))  # nothing half-written is left
+
+
+def test_a_users_adapter_is_merged_on_request(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`symbiote models merge` gives a trained adapter the one-file form the default ships in."""
+    from app.cli.main import main
+
+    monkeypatch.setenv("SYMBIOTE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SYMBIOTE_HOME", str(tmp_path / "home"))
+    mine = tmp_path / "mine.lora.gguf"
+    shutil.copy(ADAPTER, mine)
+    bad = tmp_path / "bad.lora.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    Registry().add(ModelEntry(name="mine", kind="adapter", base="smollm2-135m-instruct",
+                              adapter=str(mine), prompt_style="student-items"))
+    Registry().add(ModelEntry(name="broken", kind="adapter", base="smollm2-135m-instruct",
+                              adapter=str(bad)))
+
+    assert main(["models", "merge", "mine"]) == 0
+    assert "added mine-q8" in capsys.readouterr().out
+    resolved = Registry().resolve("mine-q8")  # a new registry reads it back from models.json
+    assert resolved.lora_path is None and resolved.prompt_style == "student-items"
+    assert resolved.model_path.parent == tmp_path / "cache" / "merged"
+    assert resolved.entry.provenance["merged_from"] == "mine"
+
+    assert main(["models", "merge", "smollm2-135m-instruct"]) == 2  # a base: nothing to merge
+    assert "only an adapter can be merged" in capsys.readouterr().err
+    assert main(["models", "merge", "broken"]) == 2
+    assert capsys.readouterr().err.strip()
+    names = {entry.name for entry, _ in Registry().entries()}
+    assert "broken-q8" not in names and "mine-q8" in names
