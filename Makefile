@@ -232,7 +232,7 @@ distill-v16: | build/distill/data-v14.done
 
 # v17: v16's all-layer adapter continued on the same pool and mix, 1600 more steps at lr 2e-4
 # (v16 saw 0.6 of a pass; with these, one pass): does v16 lose practice for want of steps? About
-# 1.5 hours on 2 cores, resumable. Not measured yet.
+# 1.5 hours on 2 cores, resumable (stopped at its step-550 checkpoint). Not measured yet.
 distill-v17: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v17: | build/distill/data-v14.done
 	$(STUDENT_TRAIN) --base smollm2-symbiote-v16 --out smollm2-symbiote-v17 --style student-items \
