@@ -126,7 +126,9 @@ class Registry:
         return name
 
     def resolve(self, name: str | None = None) -> ResolvedModel:
-        entry, root = self.get(name or self.active_name)
+        return self._resolve_entry(*self.get(name or self.active_name))
+
+    def _resolve_entry(self, entry: ModelEntry, root: Path) -> ResolvedModel:
         if entry.kind in ("adapter", "merged"):
             base = self.resolve(entry.base)
             lora = resolve_path(entry.adapter, root)
@@ -174,9 +176,7 @@ class Registry:
             chat_template=entry.chat_template, prompt_style=entry.prompt_style,
             n_ctx_train=entry.n_ctx_train, license=entry.license,
             provenance={"merged_from": name, "how": "symbiote models merge (core.llm.merge)"})
-        lora = Path(merged.adapter)
-        check_gguf(lora)
-        self._merged(merged, self.resolve(entry.base), lora)  # a bad adapter fails before .add
+        self._resolve_entry(merged, self.user_dir)  # builds it: a bad adapter fails before .add
         self.add(merged)
         return merged
 
