@@ -96,7 +96,7 @@ def build(seed: int) -> Site:
     asked = rng.randrange(1, len(fields))  # field 0 is the list's teaser
     label, answer = fields[asked][0], values[target][asked]
     style = rng.pick(("links", "table", "cards"))
-    layout = rng.pick(("dl", "table", "lines", "grid"))
+    layout = rng.pick(("list", "table", "lines", "grid"))
     opener = rng.pick(OPEN_WORDS)
     related = rng.chance(0.5)
 
@@ -133,7 +133,7 @@ def build(seed: int) -> Site:
         with chrome.page(look, names[i], names[i]) as d:
             d.el("p", f"Record {ids[i]}")
             pairs = dict(zip((f for f, _ in fields), values[i], strict=True))
-            details(d, pairs, {"dl": "list"}.get(layout, layout))
+            details(d, pairs, layout)
             if related:
                 d.el("h2", "See also")
                 for j, other in enumerate(names):
