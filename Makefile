@@ -230,14 +230,15 @@ distill-v16: | build/distill/data-v14.done
 		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 \
 		--max-steps 2400 --max-len 1024 --lr 5e-4 --batch-size 4 --precision auto --seed 3
 
-# v17: v16's all-layer adapter continued on the same pool and mix, 1600 more steps at lr 2e-4
-# (v16 saw 0.6 of a pass; with these, one pass): does v16 lose practice for want of steps? About
-# 1.5 hours on 2 cores, resumable (stopped at its step-550 checkpoint). Not measured yet.
+# v17, the default since 2026-12-06: v16's all-layer adapter continued on the same pool and mix,
+# 1600 more steps at lr 2e-4 (v16 saw 0.6 of a pass; with these, one pass). 5021 s at 530
+# tokens/s on 2 cores, resumable. Scores: resources/adapters/smollm2-symbiote-v17.md.
 distill-v17: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v17: | build/distill/data-v14.done
 	$(STUDENT_TRAIN) --base smollm2-symbiote-v16 --out smollm2-symbiote-v17 --style student-items \
 		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 \
 		--max-steps 1600 --max-len 1024 --lr 2e-4 --batch-size 4 --precision auto --seed 4
+	cp $(DISTILL_HOME)/models/smollm2-symbiote-v17.lora.gguf resources/adapters/
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
