@@ -87,6 +87,9 @@ _ERRORS: list[tuple[re.Pattern[str], str]] = [
      "That element is not a drop-down list, so no option could be chosen."),
     (re.compile(r"did not find some options|options? .* not found", re.I),
      "The drop-down list has no such option."),
+    (re.compile(r"timed out: the element is covered by \[(?P<cover>\d+)\]"),
+     "Something on the page ([{cover}], often a dialog or a cookie banner) was in front of the "
+     "element, so it could not be used."),
     (re.compile(r"timed out: the element is not visible or not enabled"),
      "The element was hidden or disabled, so it could not be used."),
     (re.compile(r"not visible|not enabled|is disabled|intercepts pointer events", re.I),

@@ -76,9 +76,12 @@ def execute_action(page: Page, action: Action, *, secrets: Secrets = NO_SECRETS,
     except SecretMissing as exc:
         return f"{action.NAME} failed: {exc}"
     except PlaywrightTimeout:
-        target = f" [{action.id}]" if isinstance(action, ElementAction) else ""
-        what = "the element is not visible or not enabled" if target else "the page did not load"
-        return f"{action.NAME}{target} timed out: {what}"
+        if not isinstance(action, ElementAction):
+            return f"{action.NAME} timed out: the page did not load"
+        cover = _covered_by(page, action.id)
+        what = (f"the element is covered by [{cover['sid']}] ({secrets.mask(cover['role'])})"
+                if cover else "the element is not visible or not enabled")
+        return f"{action.NAME} [{action.id}] timed out: {what}"
     except PlaywrightError as exc:
         first = exc.message.splitlines()[0] if exc.message else type(exc).__name__
         return f"{action.NAME} failed: {secrets.mask(first)}"
@@ -204,6 +207,48 @@ def _set_slider(loc: Locator, text: str, timeout_ms: int) -> None:
         if loc.evaluate(_SLIDER_VALUE_JS) == value:
             raise PlaywrightError(f"the slider stops at {value:g}; {target:g} is out of its range")
     raise PlaywrightError(f"the slider did not reach {target:g}")
+
+
+# What lies over the element's centre when that is not the element: the dialog (a cookie
+# banner, a modal) around it or inside the backdrop that was hit, else the nearest element the
+# observation names. Only its id and role are reported, never its text: the message goes back
+# into the prompt, and the page's text reaches a prompt through the observation alone.
+_COVERED_JS = """el => {
+  const r = el.getBoundingClientRect();
+  if (!r.width || !r.height) return null;
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+  const top = document.elementFromPoint(x, y);
+  if (!top || el.contains(top) || top.contains(el)) return null;
+  const isDialog = (n) => n.tagName === 'DIALOG' || n.getAttribute('aria-modal') === 'true' ||
+    ['dialog', 'alertdialog'].includes(n.getAttribute('role'));
+  let named = null, layer = top;
+  for (let n = top; n && n !== document.body; n = n.parentElement) {
+    layer = n;
+    if (!n.hasAttribute('data-sid')) continue;
+    if (isDialog(n)) { named = n; break; }
+    if (!named) named = n;
+  }
+  // A backdrop over the whole page with the dialog inside it: the backdrop is what was hit.
+  if ((!named || !isDialog(named)) && !layer.contains(el)) {
+    const inner = Array.from(layer.querySelectorAll('[data-sid]')).find(isDialog);
+    if (inner) named = inner;
+  }
+  if (!named) return null;
+  const word = (w) => /^[a-z]{1,20}$/.test(w || '') ? w : '';
+  const role = isDialog(named) ? 'a dialog'
+    : (word(named.getAttribute('role')) || word(named.tagName.toLowerCase()) || 'an element');
+  return {sid: named.getAttribute('data-sid'), role};
+}"""
+
+
+def _covered_by(page: Page, element_id: str) -> dict[str, str] | None:
+    """{sid, role} of what covers the element, when something the observation names does."""
+    try:
+        loc = _locate(page, element_id)
+        return loc.first.evaluate(_COVERED_JS, timeout=1000) if loc.count() else None
+    except PlaywrightError:
+        return None
 
 
 def _require(page: Page, element_id: str) -> Locator:

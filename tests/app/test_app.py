@@ -247,6 +247,9 @@ def test_engine_errors_become_sentences() -> None:
         "That element is not a text field, so nothing could be typed into it.")
     assert "hidden or disabled" in human_error(
         "click [4] timed out: the element is not visible or not enabled")
+    assert human_error("click [4] timed out: the element is covered by [12] (a dialog)") == (
+        "Something on the page ([12], often a dialog or a cookie banner) was in front of the "
+        "element, so it could not be used.")
     assert "no longer on the page" in human_error(
         "click failed: element [9999] is no longer on the page")
     assert human_error("a request to http://evil.example:80 was refused: outside the task's "

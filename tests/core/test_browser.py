@@ -91,6 +91,20 @@ def test_failing_actions_are_reported_not_raised(session: BrowserSession, pages_
     assert "LAST ACTION ERROR: boom" in session.observe(last_error="boom").text()
 
 
+def test_a_click_under_a_dialog_names_the_dialog(session: BrowserSession, pages_url: str) -> None:
+    """A cookie banner over the page: the click times out, and the error names the banner by
+    its id in the observation (not by its text), so the next step can deal with it."""
+    session.goto(pages_url + "covered.html")
+    obs = session.observe()
+    buy = by_name(obs, "button", "Buy now")
+    banner = by_name(obs, "dialog", "Cookies")
+    error = act(session, f"click [{buy}]")
+    assert error == f"click [{buy}] timed out: the element is covered by [{banner}] (a dialog)"
+    assert act(session, f"click [{by_name(obs, 'button', 'Accept all')}]") == ""
+    assert act(session, f"click [{buy}]") == ""
+    assert session.page.locator("#out").inner_text() == "bought"
+
+
 def test_allow_list_refuses_outside_navigation(session: BrowserSession, pages_url: str) -> None:
     session.allowed_domains = [urlparse(pages_url).netloc]  # this host, this port only
     session.goto(pages_url + "form.html")
