@@ -214,23 +214,30 @@ def _set_slider(loc: Locator, text: str, timeout_ms: int) -> None:
 # observation names. Only its id and role are reported, never its text: the message goes back
 # into the prompt, and the page's text reaches a prompt through the observation alone.
 _COVERED_JS = """el => {
-  const r = el.getBoundingClientRect();
-  if (!r.width || !r.height) return null;
-  const x = r.left + r.width / 2, y = r.top + r.height / 2;
-  if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+  const centre = () => {
+    const r = el.getBoundingClientRect();
+    return [r.width && r.height, r.left + r.width / 2, r.top + r.height / 2];
+  };
+  let [size, x, y] = centre();
+  if (!size) return null;
+  if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) {
+    el.scrollIntoView({block: 'center', inline: 'center'});  // as a click would have
+    [size, x, y] = centre();
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+  }
   const top = document.elementFromPoint(x, y);
   if (!top || el.contains(top) || top.contains(el)) return null;
   const isDialog = (n) => n.tagName === 'DIALOG' || n.getAttribute('aria-modal') === 'true' ||
     ['dialog', 'alertdialog'].includes(n.getAttribute('role'));
-  let named = null, layer = top;
+  let named = null, layer = top;  // layer: the largest part of the page over el, not around it
   for (let n = top; n && n !== document.body; n = n.parentElement) {
-    layer = n;
-    if (!n.hasAttribute('data-sid')) continue;
+    if (!n.contains(el)) layer = n;
+    if (!n.hasAttribute('data-sid') || n.contains(el)) continue;
     if (isDialog(n)) { named = n; break; }
     if (!named) named = n;
   }
   // A backdrop over the whole page with the dialog inside it: the backdrop is what was hit.
-  if ((!named || !isDialog(named)) && !layer.contains(el)) {
+  if (!named || !isDialog(named)) {
     const inner = Array.from(layer.querySelectorAll('[data-sid]')).find(isDialog);
     if (inner) named = inner;
   }
