@@ -230,9 +230,9 @@ _COVERED_JS = """el => {
   const isDialog = (n) => n.tagName === 'DIALOG' || n.getAttribute('aria-modal') === 'true' ||
     ['dialog', 'alertdialog'].includes(n.getAttribute('role'));
   let named = null, layer = top;  // layer: the largest part of the page over el, not around it
-  for (let n = top; n && n !== document.body; n = n.parentElement) {
-    if (!n.contains(el)) layer = n;
-    if (!n.hasAttribute('data-sid') || n.contains(el)) continue;
+  for (let n = top; n && n !== document.body && !n.contains(el); n = n.parentElement) {
+    layer = n;
+    if (!n.hasAttribute('data-sid')) continue;
     if (isDialog(n)) { named = n; break; }
     if (!named) named = n;
   }
@@ -252,9 +252,8 @@ _COVERED_JS = """el => {
 def _covered_by(page: Page, element_id: str) -> dict[str, str] | None:
     """{sid, role} of what covers the element, when something the observation names does."""
     try:
-        loc = _locate(page, element_id)
-        return loc.first.evaluate(_COVERED_JS, timeout=1000) if loc.count() else None
-    except PlaywrightError:
+        return _require(page, element_id).evaluate(_COVERED_JS, timeout=1000)
+    except PlaywrightError:  # gone from the page, or the page went away
         return None
 
 
