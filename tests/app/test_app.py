@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import app.qt.history as history_module
 from app.qt.dialogs import ApprovalBroker
 from app.qt.explain import human_error, local_time, task_name
 from app.qt.theme import contrast, dark_palette, follow_system
@@ -546,6 +547,18 @@ def test_history_replay_export_delete(qtbot, tmp_path: Path, host: BrowserHost,
     ticks: list[float] = []
     timer_id = window.startTimer(20)
     monkeypatch.setattr(window, "timerEvent", lambda _e: ticks.append(time.perf_counter()))
+    # The job waits (on its own thread) until the window has ticked twice, so the check below
+    # holds however fast the export is; had the export blocked the GUI thread, nothing would
+    # tick while it waits, and it gives up after 20 s with too few ticks.
+    real_redactor = history_module.export_redactor
+
+    def after_two_ticks(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 20
+        while len(ticks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_redactor(*args, **kwargs)
+
+    monkeypatch.setattr(history_module, "export_redactor", after_two_ticks)
     job = history.export(redacted, history.selected_ids())
     assert job is not None and done == []  # it returned before the file was written
     assert history.export_box.isVisible() and history.export_progress.isVisible()
