@@ -337,9 +337,17 @@ class ActionFirst:
                                       ("act-select", menus)) if present]
                 + ["act-scroll", "act-go-back", "act-stop"])
 
-    def grammar(self, context: StepContext, kind: str | None = None) -> str:
-        """The page's action grammar; `kind` (one of `kinds`) restricts it to that kind."""
+    def fields(self, context: StepContext) -> list[Element]:
+        """The fields a `type` may name on this page."""
+        return self._choices(context)[1]
+
+    def grammar(self, context: StepContext, kind: str | None = None,
+                field: int | None = None) -> str:
+        """The page's action grammar; `kind` (one of `kinds`) restricts it to that kind, and
+        `field` (an id of `fields`) a `type` to that one field."""
         clicks, fields, menus = self._choices(context)
+        if field is not None:
+            fields = [e for e in fields if e.id == field]
         items = self.item_names(context.observation)
 
         def ref(e: Element) -> str:

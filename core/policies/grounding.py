@@ -25,6 +25,7 @@ from core.errors import ConfigError
 class Grounder(Protocol):
     name: str
     kind_search: bool   # action-first students: the most likely action over action kinds
+    field_search: bool  # … and over the fields a `type` may name, each with its own text
     copies_text: bool   # action-first students: the copy grammar for typed text and answers
 
     def ground(self, reason: str, action: Action, observation: Observation,
@@ -146,6 +147,7 @@ class RuleGrounding:
 
     name = "rules"
     kind_search = False
+    field_search = False
     copies_text = True
 
     def ground(self, reason: str, action: Action, observation: Observation,
@@ -170,8 +172,21 @@ class CopyGrounding(KindSearch):
     copies_text = True
 
 
+class FieldSearch(CopyGrounding):
+    """`copy`, with the `type` kind searched field by field: the most likely whole action
+    `type [i] [text]` over every field i the page has, each with the text the model would type
+    into it (core.policies.local `_most_likely_kind`). Greedy decoding commits to a field
+    before the text; a student that knows the words but not yet which field takes them puts
+    "88 Cedar Avenue" into the first field of a form. Scoring the whole action asks the model
+    which field it would rather see that text in."""
+
+    name = "fields"
+    field_search = True
+
+
 GROUNDERS: dict[str, type[Grounder] | None] = {
-    "rules": RuleGrounding, "kinds": KindSearch, "copy": CopyGrounding, "off": None}
+    "rules": RuleGrounding, "kinds": KindSearch, "copy": CopyGrounding,
+    "fields": FieldSearch, "off": None}
 
 
 def make_grounder(name: str) -> Grounder | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.actions import Action, Scroll, grammar_max_chars, parse_action
+from core.actions import Action, Scroll, Type, grammar_max_chars, parse_action
 from core.errors import ActionParseError, ModelError, PolicyError
 from core.llm.base import Floor, LanguageModel
 from core.policies.base import Candidate, StepContext
@@ -58,6 +58,7 @@ class LocalPolicy:
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
         self.kind_search = (isinstance(self.format, ActionFirst) and grounding is not None
                             and grounding.kind_search)
+        self.field_search = self.kind_search and bool(getattr(grounding, "field_search", False))
         self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0
@@ -65,7 +66,7 @@ class LocalPolicy:
     @property
     def id(self) -> str:
         suffix = (f"+{self.grounding.name}" if self.grounding is not None
-                  else "+kinds" if self.kind_search else "")
+                  else "+fields" if self.field_search else "+kinds" if self.kind_search else "")
         if isinstance(self.format, ActionFirst) and self.format.copy:
             suffix += "+copy"
         return f"local:{self.llm.name}{suffix}"
@@ -134,14 +135,24 @@ class LocalPolicy:
         assert isinstance(self.format, ActionFirst)
         best, best_score = greedy, greedy.logprob_after(self.format.score_marker)
         try:
-            first = self.format.parse(greedy.text, context.observation)[1].NAME
+            chosen = self.format.parse(greedy.text, context.observation)[1]
         except ActionParseError:
-            first = ""
+            chosen = None
+        first = "act-" + chosen.NAME.replace("_", "-") if chosen is not None else ""
+        # With the field search, `type` is searched field by field (the greedy one's field
+        # already decoded): each field's greedy text, so the whole action's score says how
+        # well that text fits that field.
+        searches: list[tuple[str, int | None]] = []
         for kind in self.format.kinds(context):
-            if kind == "act-" + first.replace("_", "-"):
-                continue
+            if kind == "act-type" and self.field_search:
+                done = chosen.id if isinstance(chosen, Type) else None
+                searches += [(kind, e.id) for e in self.format.fields(context) if e.id != done]
+            elif kind != first:
+                searches.append((kind, None))
+        for kind, field in searches:
             try:
-                gen = self.llm.generate(step.tokens, gbnf=self.format.grammar(context, kind),
+                gen = self.llm.generate(step.tokens,
+                                        gbnf=self.format.grammar(context, kind, field),
                                         max_tokens=step.max_tokens, temperature=0.0,
                                         floor=Floor(self.format.score_marker, best_score))
             except ModelError:

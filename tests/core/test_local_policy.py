@@ -15,7 +15,7 @@ from core.llm.base import LLMSettings
 from core.llm.llama import LlamaModel
 from core.models import Registry
 from core.policies.base import HistoryItem, StepContext
-from core.policies.grounding import KindSearch
+from core.policies.grounding import FieldSearch, KindSearch
 from core.policies.local import LocalPolicy
 
 ROLES = ["button", "link", "textbox", "checkbox", "StaticText", "heading"]
@@ -157,3 +157,30 @@ def test_kind_search_keeps_the_exhaustive_searchs_choice(tiny_gguf: Path) -> Non
         top = max(whole, key=lambda g: g.logprob_after(policy.format.score_marker))
         assert best.action == policy.format.parse(top.text, obs)[1]
         assert best.score == pytest.approx(top.logprob_after(policy.format.score_marker))
+
+
+def test_field_search_keeps_the_exhaustive_searchs_choice(tiny_gguf: Path) -> None:
+    """With `type` searched field by field, the choice is the one decoding every other kind,
+    and `type` into every field with that field's own greedy text, to its end would pick."""
+    llm = LlamaModel(tiny_gguf, settings=LLMSettings(n_ctx=1024), prompt_style="student")
+    policy = LocalPolicy(llm, grounding=FieldSearch())
+    assert policy.kind_search and policy.field_search and policy.id.endswith("+fields+copy")
+    rng = random.Random(5)
+    for trial in range(8):
+        base = random_observation(rng, rng.randint(1, 6))
+        fields = tuple(Element(id=str(900 + i), role="textbox", name=f"field {i}", depth=0)
+                       for i in range(rng.randint(2, 4)))
+        obs = Observation(url=base.url, title=base.title, elements=base.elements + fields)
+        ctx = StepContext(intent=f"type {trial} into field {trial % 2}", observation=obs,
+                          step=trial)
+        (best,) = policy.propose(ctx)
+        step = policy.step_prompt(ctx)
+        grammars = [policy.format.grammar(ctx, kind, field)
+                    for kind in policy.format.kinds(ctx)
+                    for field in ([e.id for e in policy.format.fields(ctx)]
+                                  if kind == "act-type" else [None])]
+        whole = [llm.generate(step.tokens, gbnf=g, max_tokens=step.max_tokens) for g in grammars]
+        top = max(whole, key=lambda g: g.logprob_after(policy.format.score_marker))
+        assert best.action == policy.format.parse(top.text, obs)[1]
+        assert best.score == pytest.approx(top.logprob_after(policy.format.score_marker))
+    assert len(grammars) > len(policy.format.kinds(ctx))  # `type` was searched per field
