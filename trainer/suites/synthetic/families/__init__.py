@@ -16,6 +16,7 @@ from trainer.suites.synthetic.families import (
     modal,
     orderstatus,
     pagination,
+    profile,
     record,
     recovery,
     search,
@@ -41,6 +42,6 @@ class Family(Protocol):
 
 MODULES: tuple[Family, ...] = (
     signin, signup, contact, checkout, settings, search, lookup, menu, modal, cookie, pagination,
-    errand, record, booking, transfer, orderstatus, recovery, wizard,
+    errand, record, profile, booking, transfer, orderstatus, recovery, wizard,
 )
 FAMILIES: dict[str, Family] = {m.FAMILY: m for m in MODULES}
