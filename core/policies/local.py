@@ -58,7 +58,7 @@ class LocalPolicy:
         self.grounding = grounding if isinstance(self.format, ReasonFirst) else None
         self.kind_search = (isinstance(self.format, ActionFirst) and grounding is not None
                             and grounding.kind_search)
-        self.field_search = self.kind_search and bool(getattr(grounding, "field_search", False))
+        self.field_search = self.kind_search and grounding is not None and grounding.field_search
         self._system = self.format.system()
         self.parse_failures = 0
         self.decisions = 0

@@ -24,7 +24,7 @@ from trainer.suites.synthetic.families.common import (
     make_spec,
     message_page,
 )
-from trainer.suites.synthetic.kit import Doc, Field
+from trainer.suites.synthetic.kit import Doc, Field, FieldKind
 from trainer.suites.synthetic.spec import Check, FieldCheck, UrlCheck
 from trainer.suites.synthetic.vocab import words
 from trainer.suites.synthetic.words import Rng
@@ -44,8 +44,8 @@ def _email(r: Rng) -> str:
 
 
 # kind -> (headings, fields: (key, labels, input kind, autocomplete, how the task names it, gen))
-KINDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...], str, str, str, Gen],
-                                              ...]]] = {
+KINDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...], FieldKind, str, str,
+                                                    Gen], ...]]] = {
     "profile": (("Edit profile", "Your details", "Personal information", "My profile"), (
         ("name", words(SPLIT, "name"), "text", "name", "name",
          lambda r: " ".join(r.person())),
@@ -112,11 +112,11 @@ def build(seed: int) -> Site:
         if key in changed:
             new = rng.unique(lambda g=gen: g(rng), 3)  # type: ignore[misc]
             value = next(v for v in new if v != current)
-            fields.append(Field(key, label, input_kind, value=value, default=current,  # type: ignore[arg-type]
+            fields.append(Field(key, label, input_kind, value=value, default=current,
                                 autocomplete=auto, what=f"the new {what}"))
             told.append((what, value))
         else:
-            fields.append(Field(key, label, input_kind, value=current, default=current,  # type: ignore[arg-type]
+            fields.append(Field(key, label, input_kind, value=current, default=current,
                                 autocomplete=auto, planned=False))
     if len(told) == 1:
         intent = rng.pick(ONE).format(what=told[0][0], new=told[0][1])
