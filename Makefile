@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -272,6 +272,15 @@ distill-v18: | build/distill/data-v18.done
 	$(STUDENT_TRAIN) --base smollm2-symbiote-v17 --out smollm2-symbiote-v18 --style student-items \
 		--copies practice/=8,miniwob/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0 \
 		--max-steps 600 --max-len 1024 --lr 1e-4 --batch-size 4 --precision auto --seed 5
+
+# v19: v17 and v18 averaged half and half (trainer/blend.py, WiSE-FT: the weight average of a
+# model and its narrow continuation keeps much of both), exact as one rank-32 adapter. No
+# training: under a second once v18 exists. The weight 0.5 was set before any measurement.
+distill-v19: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v19: | $(STAMP)
+	test -f $(DISTILL_HOME)/models/smollm2-symbiote-v18.lora.gguf || $(MAKE) distill-v18
+	$(VENV)/bin/python -m trainer.blend --out smollm2-symbiote-v19 \
+		--part smollm2-symbiote-v17=0.5 --part smollm2-symbiote-v18=0.5
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
