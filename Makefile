@@ -94,7 +94,9 @@ distill-v4: setup
 
 # v5's data: teacher trajectories on the dev tasks (seeds 0-19, the six weakest 20-49), the
 # practice tasks and the synthetic web's training families (seeds 0-99; evaluation uses 1000+).
-TEACHER := $(VENV)/bin/symbiote bench --mode cloud --large teacher --db $(DISTILL_DB)
+# --resume: a data step stopped part-way (Ctrl-C, a machine's stop) goes on from its results
+# files when it is run again, without storing an episode twice.
+TEACHER := $(VENV)/bin/symbiote bench --mode cloud --large teacher --db $(DISTILL_DB) --resume
 # The eleven families that were the training split then (the split has grown since); a stamp,
 # as for the later data steps below, so that it stores its episodes once.
 distill-data: build/distill/data-v5.done
@@ -148,8 +150,9 @@ distill-v7: distill-v6
 SYN_V7 := signin,signup,contact,checkout,settings,search,lookup,menu,modal,cookie,pagination
 # Each data step appends teacher episodes to build/distill/distill.db, so it runs once: its
 # stamp (build/distill/data-vN.done) stands for the episodes it stored, and a later step (or a
-# training target) that depends on it does not store them a second time. `make clean` removes
-# build/ and with it the stamps and the DB together.
+# training target) that depends on it does not store them a second time; a step stopped
+# part-way resumes (TEACHER's --resume). `make clean` removes build/ and with it the stamps and
+# the DB together.
 distill-data-v8: build/distill/data-v8.done
 build/distill/data-v8.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
 build/distill/data-v8.done: | $(STAMP)

@@ -32,6 +32,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     bench.add_argument("--episodes", type=int, default=1, help="episodes (seeds) per task")
     bench.add_argument("--seed", type=int, default=1000, help="first seed")
     bench.add_argument("--out", type=Path, default=Path("results.json"))
+    bench.add_argument("--resume", action="store_true",
+                       help="go on from an interrupted run of this same bench in --out: its "
+                            "finished episodes (still in --db) are kept, not run again")
     bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
     add_agent_flags(bench, large_choices=("claude", "openai", "teacher"))
     add_db_flag(bench)
@@ -146,6 +149,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from trainer.suites.sites import SiteServer
 
     check_scale_flags(args)
+    if args.resume and args.workers > 1:
+        raise ConfigError("--resume runs in this process; it does not combine with --workers")
     store = open_store(args.db)
     if args.workers > 1:
         from trainer.scale import PolicySpec
@@ -186,7 +191,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 results = run_bench(jobs, router, store, args.out, meta, mode=args.mode,
                                     headless=not args.headed, max_steps=args.max_steps,
                                     progress=progress, source=source,
-                                    extra_stats=lambda: router_stats(router))
+                                    extra_stats=lambda: router_stats(router),
+                                    resume=args.resume)
         finally:
             bar.close()
     print(f"success rate: {results['success_rate']:.1%} over {results['episodes']} episodes; "

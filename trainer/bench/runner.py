@@ -1,6 +1,8 @@
 """`symbiote bench`: run tasks × seeds through the one agent loop and score them.
 
-Results are rewritten atomically after every episode, so Ctrl-C leaves a valid partial file.
+Results are rewritten atomically after every episode, so Ctrl-C leaves a valid partial file,
+and `resume` goes on from it: a long run (the teacher's data steps take hours on 2 cores) can
+stop and continue later without running, or storing, an episode twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.browser.session import BrowserConfig, BrowserSession
+from core.errors import ConfigError
 from core.loop import EpisodeOptions, EpisodeResult, StepEvent, run_episode
 from core.models import Registry
 from core.privacy.secrets import NO_SECRETS, Secrets
@@ -135,6 +138,36 @@ def write_json_atomic(path: Path, data: dict[str, object]) -> None:
     tmp.replace(path)
 
 
+# What makes two runs the same bench: a results file resumes only a run of these.
+_RUN_KEYS = ("suite", "tasks", "seeds", "small", "large", "grounding", "mode")
+
+
+def resumed_episodes(out: Path, meta: dict[str, object],
+                     store: TrajectoryStore) -> list[EpisodeSummary]:
+    """The finished episodes an earlier, interrupted run of this same bench left in `out`,
+    kept only where `store` still holds each one as recorded (a file whose database was
+    removed resumes nothing). Another run's file, or one that is not a results file, is one
+    clear error: resuming never mixes two runs."""
+    if not out.exists():
+        return []
+    try:
+        data = json.loads(out.read_text(encoding="utf-8"))
+        episodes = [EpisodeSummary(**e) for e in data["episode_list"]]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot resume from {out}: not a bench results file ({exc})") from exc
+    differ = [f"{k} {data.get(k)!r} there, {meta[k]!r} here" for k in _RUN_KEYS
+              if k in meta and data.get(k) != meta[k]]
+    if differ:
+        raise ConfigError(f"cannot resume from {out}: it holds another run ({'; '.join(differ)});"
+                          " remove it or write to another --out")
+    stored = {row.id: (row.task_id, row.outcome) for row in store.episode_summaries()}
+    kept = [e for e in episodes if stored.get(e.episode_id or -1) == (e.task, e.outcome)]
+    if len(kept) < len(episodes):
+        log.warning("%s: %d of its episodes are not in the database; they run again",
+                    out, len(episodes) - len(kept))
+    return kept
+
+
 def run_bench(
     jobs: Iterable[Job],
     router: Router,
@@ -148,15 +181,28 @@ def run_bench(
     source: str = "bench",
     progress: Callable[[EpisodeSummary], None] | None = None,
     extra_stats: Callable[[], dict[str, object]] | None = None,
+    resume: bool = False,
 ) -> dict[str, object]:
-    episodes: list[EpisodeSummary] = []
-    meta = {**meta, "git_commit": git_commit(), "mode": mode, "policy": router.id,
+    """Run `jobs` and write their results to `out` after each episode; with `resume`, the
+    episodes an interrupted run of the same bench finished in `out` are kept, not rerun."""
+    meta = {**meta, "mode": mode}
+    episodes = resumed_episodes(out, meta, store) if resume else []
+    done = {(e.task, e.seed) for e in episodes}
+    if done:
+        log.info("resuming %s: %d episodes done", out, len(done))
+    meta = {**meta, "git_commit": git_commit(), "policy": router.id,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     results: dict[str, object] = summarize(episodes, {**meta, "complete": False})
     secret_values: set[str] = set()
     with BrowserSession(BrowserConfig(headless=headless)) as session:
         try:
             for job in jobs:
+                if (job.task.id, job.seed) in done:
+                    secret_values.update(job.secrets.values())
+                    if progress is not None:
+                        progress(next(e for e in episodes
+                                      if (e.task, e.seed) == (job.task.id, job.seed)))
+                    continue
                 options = EpisodeOptions(mode=mode, max_steps=max_steps, seed=job.seed,
                                          source=source)
                 result = run_episode(job.task, session, router, secrets=job.secrets,
