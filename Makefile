@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-v20 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -62,9 +62,9 @@ distill-v1: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v1: setup
 	mkdir -p build/distill
 	$(VENV)/bin/symbiote bench miniwob --mode cloud --large teacher --episodes 20 --seed 0 \
-		--db $(DISTILL_DB) --out build/distill/teacher-miniwob.json
+		--db $(DISTILL_DB) --out build/distill/teacher-miniwob-v1.json
 	$(VENV)/bin/symbiote bench practice --mode cloud --large teacher \
-		--db $(DISTILL_DB) --out build/distill/teacher-practice.json
+		--db $(DISTILL_DB) --out build/distill/teacher-practice-v1.json
 	$(VENV)/bin/symbiote train --base smollm2-135m-instruct --out smollm2-symbiote-v1 \
 		--db $(DISTILL_DB) --sources teacher --eval-seeds 1000-1999 --rationale-share 0.3 \
 		--max-steps 300 --lora-layers 12 --lr 5e-4 --style compact --export-to resources/adapters
@@ -87,7 +87,7 @@ WEAK_TASKS := miniwob/social-media,miniwob/search-engine,miniwob/form-sequence,$
 distill-v4: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v4: setup
 	$(VENV)/bin/symbiote bench miniwob --tasks $(WEAK_TASKS) --mode cloud --large teacher \
-		--episodes 30 --seed 20 --db $(DISTILL_DB) --out build/distill/teacher-weak.json
+		--episodes 30 --seed 20 --db $(DISTILL_DB) --out build/distill/teacher-weak-v4.json
 	$(VENV)/bin/symbiote train --base cycle-r2 --out smollm2-symbiote-v4 --db $(DISTILL_DB) \
 		--sources teacher --eval-seeds 1000-1999 --rationale-share 0.5 --id-copies 1 \
 		--max-steps 400 --max-len 1280 --lr 5e-4 --style compact --export-to resources/adapters
@@ -95,7 +95,8 @@ distill-v4: setup
 # v5's data: teacher trajectories on the dev tasks (seeds 0-19, the six weakest 20-49), the
 # practice tasks and the synthetic web's training families (seeds 0-99; evaluation uses 1000+).
 # --resume: a data step stopped part-way (Ctrl-C, a machine's stop) goes on from its results
-# files when it is run again, without storing an episode twice.
+# files when it is run again, without storing an episode twice. So every bench below writes a
+# results file of its own: one another step's run left would be resumed (or refused) instead.
 TEACHER := $(VENV)/bin/symbiote bench --mode cloud --large teacher --db $(DISTILL_DB) --resume
 # The eleven families that were the training split then (the split has grown since); a stamp,
 # as for the later data steps below, so that it stores its episodes once.
@@ -103,12 +104,12 @@ distill-data: build/distill/data-v5.done
 build/distill/data-v5.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
 build/distill/data-v5.done: | $(STAMP)
 	mkdir -p build/distill
-	$(TEACHER) miniwob --episodes 20 --seed 0 --out build/distill/teacher-miniwob.json
+	$(TEACHER) miniwob --episodes 20 --seed 0 --out build/distill/teacher-miniwob-v5.json
 	$(TEACHER) miniwob --tasks $(WEAK_TASKS) --episodes 30 --seed 20 \
-		--out build/distill/teacher-weak.json
-	$(TEACHER) practice --out build/distill/teacher-practice.json
+		--out build/distill/teacher-weak-v5.json
+	$(TEACHER) practice --out build/distill/teacher-practice-v5.json
 	$(TEACHER) synthetic --tasks $(SYN_V7) --episodes 100 --seed 0 \
-		--out build/distill/teacher-synthetic.json
+		--out build/distill/teacher-synthetic-v5.json
 	touch $@
 
 # v5: the action-first student, from the base model, on distill-data's trajectories. Stage 1
@@ -284,6 +285,23 @@ distill-v19: | $(STAMP)
 	test -f $(DISTILL_HOME)/models/smollm2-symbiote-v18.lora.gguf || $(MAKE) distill-v18
 	$(VENV)/bin/python -m trainer.blend --out smollm2-symbiote-v19 \
 		--part smollm2-symbiote-v17=0.5 --part smollm2-symbiote-v18=0.5
+
+# v20, not yet run: v16 + v17's recipe from the base model on the whole pool with v18's fresh
+# episodes in it (the profile family among them, x2), the test v18's continuation could not
+# be. Some 2.5 h of teacher data on a fresh machine, then 4,000 steps (about 6 h at 293
+# tokens/s). Every part resumes: the data steps (bench --resume) and the training
+# (checkpoints), so `make distill-v20` can be run again in each stop until it is done.
+V20_MIX := practice/=8,miniwob/=1,synthetic/record/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0
+distill-v20: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v20: $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf
+	$(STUDENT_TRAIN) --base smollm2-symbiote-v20a --out smollm2-symbiote-v20 --style student-items \
+		--copies $(V20_MIX) --max-steps 1600 --max-len 1024 --lr 2e-4 --batch-size 4 \
+		--precision auto --seed 4
+$(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: export SYMBIOTE_HOME = $(DISTILL_HOME)
+$(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14.done build/distill/data-v18.done
+	$(STUDENT_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a --style student-items \
+		--copies $(V20_MIX) --max-steps 2400 --max-len 1024 --lr 5e-4 --batch-size 4 \
+		--precision auto --seed 3
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
