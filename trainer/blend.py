@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from core.errors import ModelError
+from core.llm.merge import write_atomically
 from core.models import ModelEntry, Registry, resolve_path
 
 log = logging.getLogger(__name__)
@@ -92,15 +93,7 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
         [{"adapter": p.name, "weight": w} for p, w in parts]), GGUFValueType.STRING)
     for name, data in blended:
         writer.add_tensor(name, data, raw_dtype=GGMLQuantizationType.F16)  # type: ignore[arg-type]
-    try:
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ModelError(f"cannot write the blended adapter {out}: {exc}") from exc
+    write_atomically(writer, tmp, out, "the blended adapter")
     log.info("blended %s into %s (rank %d)", ", ".join(f"{p.name} x{w:g}" for p, w in parts),
              out, rank_total)
     return out

@@ -39,6 +39,20 @@ def merged_path(cache_dir: Path, name: str, base: Path, adapter: Path, quant: st
     return cache_dir / "merged" / f"{name}-{digest.hexdigest()}.{quant}.gguf"
 
 
+def write_atomically(writer, tmp: Path, out: Path, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Write a GGUFWriter's file at `tmp`, then move it to `out`: a reader never sees half a
+    file, and a failed write leaves none (one ModelError naming `what`)."""
+    try:
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ModelError(f"cannot write {what} {out}: {exc}") from exc
+
+
 def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Path:
     """Write base + adapter as one `quant` GGUF at `out` (atomically); returns `out`."""
     if quant not in QUANTS:
@@ -97,15 +111,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
     writer.add_key_value("symbiote.merged_adapter", adapter.name, GGUFValueType.STRING)
     for name, data, raw in merged:
         writer.add_tensor(name, data, raw_dtype=raw)  # type: ignore[arg-type]
-    try:
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ModelError(f"cannot write the merged model {out}: {exc}") from exc
+    write_atomically(writer, tmp, out, "the merged model")
     log.info("merged %s into %s as %s in %.1f s (%d weights adapted): %s", adapter.name,
              base.name, quant, time.perf_counter() - started, adapted, out)
     return out
