@@ -55,6 +55,8 @@ CYCLE := $(VENV)/bin/symbiote cycle --tasks @resources/benchmarks/miniwob-dev.tx
 # trajectories in the distillation DB, the evaluation seeds left out, intents rephrased.
 STUDENT_TRAIN = $(VENV)/bin/symbiote train --db $(DISTILL_DB) --sources teacher \
 	--eval-seeds 1000-1999 --style student --intents resources/sites/paraphrases.json
+# The items-format students from v16 on share everything but base, steps, rate, mix and seed.
+ITEMS_TRAIN = $(STUDENT_TRAIN) --style student-items --max-len 1024 --batch-size 4 --precision auto
 
 distill: distill-v1 distill-cycle distill-v4
 
@@ -230,18 +232,16 @@ build/distill/data-v14.done: | build/distill/data-v11.done
 # against v9's 4) and MiniWoB dev, down on practice (13 against 17); docs/history-wave2.md "v16".
 distill-v16: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v16: | build/distill/data-v14.done
-	$(STUDENT_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v16 --style student-items \
-		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 \
-		--max-steps 2400 --max-len 1024 --lr 5e-4 --batch-size 4 --precision auto --seed 3
+	$(ITEMS_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v16 \
+		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 --max-steps 2400 --lr 5e-4 --seed 3
 
 # v17, the default since 2026-12-06: v16's all-layer adapter continued on the same pool and mix,
 # 1600 more steps at lr 2e-4 (v16 saw 0.6 of a pass; with these, one pass). 5021 s at 530
 # tokens/s on 2 cores, resumable. Scores: resources/adapters/smollm2-symbiote-v17.md.
 distill-v17: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v17: | build/distill/data-v14.done
-	$(STUDENT_TRAIN) --base smollm2-symbiote-v16 --out smollm2-symbiote-v17 --style student-items \
-		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 \
-		--max-steps 1600 --max-len 1024 --lr 2e-4 --batch-size 4 --precision auto --seed 4
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v16 --out smollm2-symbiote-v17 \
+		--copies practice/=8,miniwob/=1,synthetic/record/=1,synthetic/errand/=0,synthetic/=0 --max-steps 1600 --lr 2e-4 --seed 4
 	cp $(DISTILL_HOME)/models/smollm2-symbiote-v17.lora.gguf resources/adapters/
 
 # v18's data: a fresh, smaller pool at seeds no earlier step used (a new machine starts with an
@@ -273,9 +273,8 @@ build/distill/data-v18.done: | $(STAMP)
 # (near-held-out 63.9 -> 52.8 %, held-out families 3 -> 0 of 20); docs/history-wave2.md.
 distill-v18: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v18: | build/distill/data-v18.done
-	$(STUDENT_TRAIN) --base smollm2-symbiote-v17 --out smollm2-symbiote-v18 --style student-items \
-		--copies practice/=8,miniwob/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0 \
-		--max-steps 600 --max-len 1024 --lr 1e-4 --batch-size 4 --precision auto --seed 5
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v17 --out smollm2-symbiote-v18 \
+		--copies practice/=8,miniwob/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0 --max-steps 600 --lr 1e-4 --seed 5
 
 # v19: v17 and v18 averaged half and half (trainer/blend.py, WiSE-FT: the weight average of a
 # model and its narrow continuation keeps much of both), exact as one rank-32 adapter. No
@@ -294,14 +293,12 @@ distill-v19: | $(STAMP)
 V20_MIX := practice/=8,miniwob/=1,synthetic/record/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0
 distill-v20: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v20: $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf
-	$(STUDENT_TRAIN) --base smollm2-symbiote-v20a --out smollm2-symbiote-v20 --style student-items \
-		--copies $(V20_MIX) --max-steps 1600 --max-len 1024 --lr 2e-4 --batch-size 4 \
-		--precision auto --seed 4
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v20a --out smollm2-symbiote-v20 --copies $(V20_MIX) \
+		--max-steps 1600 --lr 2e-4 --seed 4
 $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: export SYMBIOTE_HOME = $(DISTILL_HOME)
 $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14.done build/distill/data-v18.done
-	$(STUDENT_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a --style student-items \
-		--copies $(V20_MIX) --max-steps 2400 --max-len 1024 --lr 5e-4 --batch-size 4 \
-		--precision auto --seed 3
+	$(ITEMS_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a --copies $(V20_MIX) \
+		--max-steps 2400 --lr 5e-4 --seed 3
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).

@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from core.errors import ModelError
-from core.llm.merge import write_atomically
+from core.llm.merge import LORA_ALPHA, lora_alpha, temp_path, write_atomically
 from core.models import ModelEntry, Registry, resolve_path
 
 log = logging.getLogger(__name__)
 
-_ALPHA = "adapter.lora.alpha"
 _KEEP_FIELDS = ("general.type", "adapter.type", "general.base_model.count",
                 "general.base_model.0.name", "general.base_model.0.version",
                 "general.quantization_version")
@@ -43,15 +41,14 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
     from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter
     from gguf.quants import dequantize
 
-    readers = []
-    for path, _ in parts:
+    readers, scales = [], []
+    for path, weight in parts:
         try:
             reader = GGUFReader(path)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read {path} as GGUF: {exc}") from exc
-        if reader.fields.get(_ALPHA) is None:
-            raise ModelError(f"{path} is not a LoRA adapter GGUF (no {_ALPHA})")
         readers.append(reader)
+        scales.append(weight * lora_alpha(reader, path))  # divided by each tensor's rank below
     names = [sorted(t.name for t in r.tensors) for r in readers]
     if any(n != names[0] for n in names[1:]):
         raise ModelError("the adapters adapt different weights: not adapters of one base "
@@ -64,15 +61,14 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
             continue
         stem = name[: -len(".lora_a")]
         downs, ups = [], []
-        for (path, weight), reader, table in zip(parts, readers, tensors, strict=True):
+        for (path, _), scale, table in zip(parts, scales, tensors, strict=True):
             a, b = table[stem + ".lora_a"], table[stem + ".lora_b"]
             down = dequantize(a.data, a.tensor_type).astype(np.float32)  # (r, in)
             up = dequantize(b.data, b.tensor_type).astype(np.float32)    # (out, r)
             if downs and (down.shape[1] != downs[0].shape[1] or up.shape[0] != ups[0].shape[0]):
                 raise ModelError(f"{path}: {stem} has another shape than in {parts[0][0]}")
-            alpha = float(reader.fields[_ALPHA].contents())
             downs.append(down)
-            ups.append(up * (weight * alpha / down.shape[0]))
+            ups.append(up * (scale / down.shape[0]))
         down, up = np.concatenate(downs, axis=0), np.concatenate(ups, axis=1)
         rank_total = down.shape[0]
         blended.append((stem + ".lora_a", down.astype(np.float16)))
@@ -80,7 +76,7 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
 
     first = readers[0]
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    tmp = temp_path(out)
     writer = GGUFWriter(tmp, first.fields["general.architecture"].contents())
     for key in _KEEP_FIELDS:
         field = first.fields.get(key)
@@ -88,7 +84,7 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
             writer.add_key_value(key, field.contents(), field.types[0])
     writer.add_key_value("general.name", out.name.removesuffix(".lora.gguf"),
                          GGUFValueType.STRING)
-    writer.add_key_value(_ALPHA, float(rank_total), GGUFValueType.FLOAT32)
+    writer.add_key_value(LORA_ALPHA, float(rank_total), GGUFValueType.FLOAT32)
     writer.add_key_value("symbiote.blend", json.dumps(
         [{"adapter": p.name, "weight": w} for p, w in parts]), GGUFValueType.STRING)
     for name, data in blended:
@@ -102,19 +98,19 @@ def blend_adapters(parts: list[tuple[Path, float]], out: Path) -> Path:
 def blend(registry: Registry, out_name: str, weights: dict[str, float]) -> ModelEntry:
     """Blend registered adapters `weights` (name -> weight) into the new adapter `out_name`."""
     parts: list[tuple[Path, float]] = []
-    base = ""
+    entries: list[ModelEntry] = []
     for name, weight in weights.items():
         entry, root = registry.get(name)
         if entry.kind not in ("adapter", "merged") or not entry.adapter:
             raise ModelError(f"{name} is not a LoRA adapter; only adapters blend")
-        if base and entry.base != base:
-            raise ModelError(f"{name} adapts {entry.base}, the others {base}")
-        base = entry.base
+        if entries and entry.base != entries[0].base:
+            raise ModelError(f"{name} adapts {entry.base}, the others {entries[0].base}")
+        entries.append(entry)
         parts.append((resolve_path(entry.adapter, root), weight))
     out = registry.user_dir.resolve() / "models" / f"{out_name}.lora.gguf"
     blend_adapters(parts, out)
-    first, _ = registry.get(next(iter(weights)))
-    entry = ModelEntry(name=out_name, kind="adapter", base=base, adapter=str(out),
+    first = entries[0]
+    entry = ModelEntry(name=out_name, kind="adapter", base=first.base, adapter=str(out),
                        prompt_style=first.prompt_style,
                        chat_template=first.chat_template, n_ctx_train=first.n_ctx_train,
                        license=first.license,

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 QUANTS = {"Q8_0": 7, "Q5_0": 8, "Q4_0": 2}
 # Kept in Q8_0 whatever the rest: the token embedding, which SmolLM2 also uses as its output.
 _KEEP_Q8 = ("token_embd.weight", "output.weight")
-_ALPHA = "adapter.lora.alpha"
+LORA_ALPHA = "adapter.lora.alpha"
 
 
 def merged_path(cache_dir: Path, name: str, base: Path, adapter: Path, quant: str) -> Path:
@@ -37,6 +37,20 @@ def merged_path(cache_dir: Path, name: str, base: Path, adapter: Path, quant: st
         stat = path.stat()
         digest.update(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return cache_dir / "merged" / f"{name}-{digest.hexdigest()}.{quant}.gguf"
+
+
+def lora_alpha(reader, path: Path) -> float:  # type: ignore[no-untyped-def]
+    """A LoRA adapter GGUF's alpha (its update is alpha / r · B·A); a GGUF without one is
+    not an adapter: one ModelError."""
+    field = reader.fields.get(LORA_ALPHA)
+    if field is None:
+        raise ModelError(f"{path} is not a LoRA adapter GGUF (no {LORA_ALPHA})")
+    return float(field.contents())
+
+
+def temp_path(out: Path) -> Path:
+    """Where a GGUF bound for `out` is written first (see write_atomically)."""
+    return out.with_name(f"{out.name}.{os.getpid()}.tmp")
 
 
 def write_atomically(writer, tmp: Path, out: Path, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -68,10 +82,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
         base_gguf, lora_gguf = GGUFReader(base), GGUFReader(adapter)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read {base} or {adapter} as GGUF: {exc}") from exc
-    alpha_field = lora_gguf.fields.get(_ALPHA)
-    if alpha_field is None:
-        raise ModelError(f"{adapter} is not a LoRA adapter GGUF (no {_ALPHA})")
-    alpha = float(alpha_field.contents())
+    alpha = lora_alpha(lora_gguf, adapter)
     lora = {t.name: t for t in lora_gguf.tensors}
     arch = base_gguf.fields["general.architecture"].contents()
     q8, qtype = GGMLQuantizationType.Q8_0, GGMLQuantizationType[quant]
@@ -98,7 +109,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, quant: str = "Q8_0") -> Pat
                          "them: not this base's adapter")
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    tmp = temp_path(out)
     writer = GGUFWriter(tmp, arch)
     for field in base_gguf.fields.values():
         if field.name.startswith("GGUF.") or field.name in ("general.architecture",

@@ -187,7 +187,7 @@ def run_bench(
     episodes an interrupted run of the same bench finished in `out` are kept, not rerun."""
     meta = {**meta, "mode": mode}
     episodes = resumed_episodes(out, meta, store) if resume else []
-    done = {(e.task, e.seed) for e in episodes}
+    done = {(e.task, e.seed): e for e in episodes}
     if done:
         log.info("resuming %s: %d episodes done", out, len(done))
     meta = {**meta, "git_commit": git_commit(), "policy": router.id,
@@ -197,11 +197,11 @@ def run_bench(
     with BrowserSession(BrowserConfig(headless=headless)) as session:
         try:
             for job in jobs:
-                if (job.task.id, job.seed) in done:
+                finished = done.get((job.task.id, job.seed))
+                if finished is not None:
                     secret_values.update(job.secrets.values())
                     if progress is not None:
-                        progress(next(e for e in episodes
-                                      if (e.task, e.seed) == (job.task.id, job.seed)))
+                        progress(finished)
                     continue
                 options = EpisodeOptions(mode=mode, max_steps=max_steps, seed=job.seed,
                                          source=source)
