@@ -257,6 +257,28 @@ def test_a_wrong_toggle_fails(server: SiteServer, session: BrowserSession) -> No
     assert result.outcome == "failure", task.last_failures
 
 
+def test_a_value_in_a_field_the_task_does_not_name_fails(server: SiteServer,
+                                                        session: BrowserSession) -> None:
+    """An optional field the task never mentions must be left as the page showed it: the
+    student's typical slip on long forms is a value typed into the wrong, optional field."""
+    spec = synthetic.spec("checkout", 0)
+    assert FieldCheck("address", "phone", "") in spec.checks
+    typed: list[int] = []
+
+    def slip(ctx: StepContext) -> list[tuple[str, str]]:
+        for element in ctx.observation.elements:
+            if element.role == "textbox" and "(optional)" in element.name and not typed:
+                typed.append(element.id)
+                return [(f"type [{element.id}] [0536 756 068] [0]", "A value in the wrong field.")]
+        return solve(ctx)
+
+    spec = dataclasses.replace(spec, max_steps=spec.max_steps + 2)
+    result, task = _run(spec, server, session, slip)
+    assert typed, "the page shows no optional field"
+    assert result.outcome == "failure"
+    assert task.last_failures == ["address.phone is '0536 756 068', expected ''"]
+
+
 @pytest.mark.parametrize("family", ["signin", "checkout", "settings", "menu"])
 def test_the_teacher_recovers_from_a_detour(family: str, server: SiteServer,
                                             session: BrowserSession) -> None:

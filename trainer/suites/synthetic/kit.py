@@ -107,6 +107,16 @@ class Field:
     def typed(self) -> str:
         return f"{{{{secret:{self.secret}}}}}" if self.secret else str(self.value)
 
+    @property
+    def shown(self) -> str | bool:
+        """The value the page submits when nobody touches the field (runtime.py `collect`):
+        a select without a default shows its placeholder ("") or else its first option."""
+        if self.kind in ("checkbox", "switch"):
+            return bool(self.default)
+        if self.kind == "select" and not self.default:
+            return "" if self.placeholder_option or not self.options else self.options[0]
+        return str(self.default)
+
 
 INPUT_TYPES = {"text": None, "email": "email", "password": "password", "tel": "tel",
                "search": "search"}

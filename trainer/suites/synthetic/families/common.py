@@ -93,14 +93,18 @@ class Plan:
 
 
 def checks_for(form: str, fields: Sequence[Field]) -> list[Check]:
-    """The form must hold every planned value (and every unplanned one left as it was)."""
+    """The form must hold every planned value, and every field the task does not name as the
+    page first showed it (a value typed into an optional field is a mistake, as in WebArena's
+    program_html checks of untouched fields)."""
     out: list[Check] = []
     for f in fields:
         if f.secret:
             out.append(FieldCheck(form, f.key, secret=f.secret))
+        elif not f.planned:
+            out.append(FieldCheck(form, f.key, f.shown))
         elif f.kind in ("checkbox", "switch"):
-            out.append(FieldCheck(form, f.key, bool(f.value) if f.planned else bool(f.default)))
-        elif f.planned:
+            out.append(FieldCheck(form, f.key, bool(f.value)))
+        else:
             out.append(FieldCheck(form, f.key, str(f.value)))
     return out
 

@@ -25,7 +25,7 @@ from trainer.suites.synthetic.families.common import (
     message_page,
 )
 from trainer.suites.synthetic.kit import Doc, Field, FieldKind
-from trainer.suites.synthetic.spec import Check, FieldCheck, UrlCheck
+from trainer.suites.synthetic.spec import Check, UrlCheck
 from trainer.suites.synthetic.vocab import words
 from trainer.suites.synthetic.words import Rng
 
@@ -173,7 +173,6 @@ def build(seed: int) -> Site:
     plan.submit(form_name, d, "The new values are in their fields")
     plan.stop("saved.html", "", "The details are saved.")
     checks: list[Check] = checks_for(kind, fields)
-    checks += [FieldCheck(kind, f.key, str(f.default)) for f in fields if not f.planned]
     checks.append(UrlCheck("saved.html"))
     pages = {"index.html": index, "saved.html": saved, "other.html": other}
     if overview:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from trainer.suites.synthetic import chrome, kit
 from trainer.suites.synthetic.families.common import Plan, Query, Site, checks_for, make_spec
 from trainer.suites.synthetic.kit import Doc, Field
-from trainer.suites.synthetic.spec import Check, FieldCheck, Target, UrlCheck
+from trainer.suites.synthetic.spec import Check, Target, UrlCheck
 from trainer.suites.synthetic.vocab import words
 from trainer.suites.synthetic.words import Rng
 
@@ -112,16 +112,10 @@ def build(seed: int) -> Site:
     intent = intent.format(c=listed)
     intent = intent[0].upper() + intent[1:]
     checks: list[Check] = checks_for("settings", [f for _, fs in sections for f in fs])
-    checks += [_unchanged(f) for _, fs in sections for f in fs
-               if not f.planned and f.kind in ("select", "radio")]
     checks.append(UrlCheck("index.html?saved=1"))
     return Site(make_spec(FAMILY, seed, SPLIT, intent, plan, checks, {},
                           {"style": style, "toggle": toggle_kind, "sections": str(len(names))}),
                 {"index.html": index}, look)
-
-
-def _unchanged(f: Field) -> Check:
-    return FieldCheck("settings", f.key, str(f.default))
 
 
 def _target(d: Doc, f: Field) -> Target:

@@ -16,7 +16,7 @@ from trainer.suites.synthetic.families.common import (
     message_page,
 )
 from trainer.suites.synthetic.kit import Doc, Field
-from trainer.suites.synthetic.spec import Check, FieldCheck, UrlCheck
+from trainer.suites.synthetic.spec import Check, UrlCheck
 from trainer.suites.synthetic.vocab import words
 from trainer.suites.synthetic.words import Rng
 
@@ -97,8 +97,6 @@ def build(seed: int) -> Site:
     checks: list[Check] = []
     for _, fields, form, _, _ in steps:
         checks += checks_for(form, fields)
-        checks += [FieldCheck(form, f.key, str(f.default)) for f in fields
-                   if not f.planned and f.kind in ("text", "select", "radio")]
     checks.append(UrlCheck("done.html"))
     parts = []
     if change_name:
