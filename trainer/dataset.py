@@ -53,7 +53,7 @@ from core.prompts import (
 )
 from core.store.export import read_jsonl
 from core.store.service import TrajectoryStore
-from core.store.views import EpisodeRecord
+from core.store.views import EpisodeRecord, StepRecord
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,16 @@ def renumber_observation(text: str, mapping: dict[str, str]) -> str:
     return _LINE_ID.sub(lambda m: f"{m.group(1)}[{mapping.get(m.group(2), m.group(2))}]", text)
 
 
+def label_of(step: StepRecord) -> tuple[str, str] | None:
+    """The action (and rationale) the step should have taken when it differs from the one it
+    took: a slip the speculative router let the student make (trainer.speculative) keeps the
+    large model's correction among its candidates. None: the step is its own demonstration."""
+    for c in step.candidates:
+        if c.get("label"):
+            return str(c.get("action", "")), str(c.get("rationale", ""))
+    return None
+
+
 def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compact",
                    rationale_share: float = 0.5, seed: int = 0,
                    id_copies: int = 0) -> list[Example]:
@@ -163,24 +173,24 @@ def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compac
     for episode in episodes:
         mappings = [id_mapping(episode, rng) for _ in range(id_copies)]
         for step in episode.steps:
-            if step.error:
+            action, rationale = label_of(step) or (step.action, step.rationale)
+            if step.error and action == step.action:
                 continue  # a failed action is not a demonstration
             user = format_user_prompt(episode.intent, step.prompt_history, step.notes,
                                       step.observation)
-            examples.append(Example(chatml(system, user),
-                                    assistant_target(step.rationale, step.action),
+            examples.append(Example(chatml(system, user), assistant_target(rationale, action),
                                     "action", episode.task_id, episode.seed))
             for mapping in mappings:
                 past = [renumber_action(line, mapping) for line in step.prompt_history]
                 renumbered = format_user_prompt(episode.intent, past, step.notes,
                                                 renumber_observation(step.observation, mapping))
                 examples.append(Example(chatml(system, renumbered), assistant_target(
-                    step.rationale, renumber_action(step.action, mapping)),
+                    rationale, renumber_action(action, mapping)),
                     "action", episode.task_id, episode.seed))
-            if step.rationale and rng.random() < rationale_share:
-                cue = RATIONALE_CUE.format(action=step.action)
+            if rationale and rng.random() < rationale_share:
+                cue = RATIONALE_CUE.format(action=action)
                 examples.append(Example(chatml(system, user + cue),
-                                        f"REASON: {step.rationale.strip()}", "rationale",
+                                        f"REASON: {rationale.strip()}", "rationale",
                                         episode.task_id, episode.seed))
     if not examples:
         raise DatasetError("no training examples: the data holds no successful episode "
@@ -257,22 +267,32 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
 
     observations = [parse_observation_text(step.observation) for step in episode.steps]
     page_items = [item_names(o) if items else {} for o in observations]
-    named: list[str] = []
-    targets: list[str] = []
+    named: list[str] = []      # what each step did, as the history shows it
+    targets: list[str] = []    # what each step should do: the same, or a slip's correction
+    rationales: list[str] = []
+    labelled: list[bool] = []
     typed: set[str] = set()
     for step, obs, names in zip(episode.steps, observations, page_items, strict=True):
+        label = label_of(step)
+        wanted = parse_action(unmask(clean(label[0]), intent, typed)) if label else None
         action = parse_action(unmask(clean(step.action), intent, typed))
         typed.update(SECRET_PLACEHOLDER.findall(action.to_text()))
         element = obs.element(action.id) if isinstance(action, ElementAction) else None
         named.append(ids_named(named_text(action, element)))
+        if wanted is not None:
+            action = wanted
+            element = obs.element(action.id) if isinstance(action, ElementAction) else None
         item = names.get(element.id, "") if element is not None else ""
-        targets.append(ids_named(named_text(action, element, item)) if item else named[-1])
+        targets.append(ids_named(named_text(action, element, item))
+                       if item or wanted is not None else named[-1])
+        rationales.append(label[1] if label else step.rationale)
+        labelled.append(label is not None)
     pages = [o.url + "\n" + o.tree_text() for o in observations]
     no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
                  and not named[i].startswith("scroll") for i in range(len(pages))]
     out: list[StudentStep | None] = []
     for i, step in enumerate(episode.steps):
-        if step.error:
+        if step.error and not labelled[i]:
             out.append(None)
             continue
         past = [history_line(named[j], episode.steps[j].error, no_effect[j])
@@ -280,7 +300,7 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
         observation = with_items(step.observation, page_items[i])
         user = student_user_prompt(intent, ids(clean(observation)), past,
                                    [clean(n) for n in step.notes])
-        out.append(StudentStep(user, student_target(targets[i], clean(step.rationale))))
+        out.append(StudentStep(user, student_target(targets[i], clean(rationales[i]))))
     return out
 
 

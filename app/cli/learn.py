@@ -36,6 +36,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="go on from an interrupted run of this same bench in --out: its "
                             "finished episodes (still in --db) are kept, not run again")
     bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
+    bench.add_argument("--speculative", action="store_true",
+                       help="training data: the --small model proposes, the teacher (--large "
+                            "teacher) keeps or replaces each step (trainer.speculative)")
+    bench.add_argument("--slips", type=int, default=0,
+                       help="with --speculative: per episode, this many of the student's "
+                            "rejected steps run anyway, each stored with the teacher's "
+                            "correction, so the student learns what to do after a mistake")
     add_agent_flags(bench, large_choices=("claude", "openai", "teacher"))
     add_db_flag(bench)
     add_scale_flags(bench)
@@ -151,8 +158,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     check_scale_flags(args)
     if args.resume and args.workers > 1:
         raise ConfigError("--resume runs in this process; it does not combine with --workers")
+    if args.slips and not args.speculative:
+        raise ConfigError("--slips needs --speculative")
+    if args.speculative and (args.large != "teacher" or args.workers > 1):
+        # every page goes to the large seat: only the on-device teacher may see them all
+        raise ConfigError("--speculative runs with --large teacher, in this process")
     store = open_store(args.db)
-    if args.workers > 1:
+    if args.speculative:
+        from core.agent import small_policy
+        from trainer.speculative import SpeculativeRouter
+
+        args.mode = "speculative"
+        router = SpeculativeRouter(small_policy(args.small, grounding=args.grounding),
+                                   reference_teacher(), k=3, slips=args.slips)
+    elif args.workers > 1:
         from trainer.scale import PolicySpec
 
         # the workers build the router (and load the model); this process only writes
@@ -169,6 +188,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         jobs, names = bench_jobs(args.suite, args.tasks, server.base_url, seeds, args.split)
         meta = {"suite": args.suite, "tasks": names, "seeds": seeds, "small": args.small,
                 "large": args.large, "grounding": args.grounding}
+        if args.speculative:
+            meta["slips"] = args.slips
         workers = f" on {args.workers} workers" if args.workers > 1 else ""
         bar = tqdm(total=len(jobs), unit="ep", desc=f"bench {args.suite}{workers}")
 
@@ -214,7 +235,13 @@ def episode_source(mode: str, large: str) -> str:
 
 
 def router_stats(router: Router) -> dict[str, object]:
-    """Routing counts and cloud requests/tokens, when the router has a large seat."""
+    """Routing counts and cloud requests/tokens, when the router has a large seat; the
+    acceptance and slips of a speculative one."""
+    from trainer.speculative import SpeculativeRouter
+
+    if isinstance(router, SpeculativeRouter):
+        return {"speculative": {"accepted": router.accepted, "rejected": router.rejected,
+                                "slips": sum(bool(r["slip"]) for r in router.log_rows)}}
     if not isinstance(router, PrivacyRouter):
         return {}
     stats: dict[str, object] = dict(vars(router.stats))

@@ -51,6 +51,8 @@ def step_record(event: StepEvent, secrets: Secrets = NO_SECRETS) -> StepRecord:
                                     "source": c.source}
         if "grounded_from" in c.meta:  # the model's own click, before grounding in its reason
             entry["grounded_from"] = mask(str(c.meta["grounded_from"]))
+        if c.meta.get("label"):  # what should have been done (trainer.speculative's slips)
+            entry["label"] = True
         candidates.append(entry)
     parts = prompt_parts(event.context)
     return StepRecord(

@@ -91,3 +91,19 @@ def test_resume_refuses_another_runs_file_and_reruns_what_the_db_lost(
     assert bench(tmp_path, "--resume") == 0
     assert calls.seeds == [0, 1, 2]
     assert len(stored(tmp_path / "run.db")) == 3
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--slips", "1"], "--slips needs --speculative"),
+    (["--speculative", "--large", "claude"], "--speculative runs with --large teacher"),
+])
+def test_speculative_data_runs_only_with_the_on_device_teacher(
+        tmp_path: Path, flags: list[str], message: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`bench --speculative` sends every page to the large seat, so only the teacher, which
+    runs on the device, may be that seat; a wrong combination is one error and runs nothing."""
+    assert main(["bench", "synthetic", "--tasks", "signin", "--small", "smollm2-135m-instruct",
+                 "--db", str(tmp_path / "run.db"), "--out", str(tmp_path / "run.json"),
+                 *flags]) != 0
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run.json").exists()

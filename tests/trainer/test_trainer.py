@@ -125,6 +125,36 @@ def test_a_masked_task_code_is_taught_as_its_placeholder() -> None:
         build_student_examples([both_left])
 
 
+def test_a_slip_teaches_its_correction_and_stays_in_the_history() -> None:
+    """A step the speculative router let the student get wrong (trainer.speculative, slips)
+    is taught as the large model's label on that page, never as the slip; the next step's
+    history shows what was really done, so the student learns to recover from it."""
+    form = ("URL: http://x/pay\n[12] combobox 'Payee' value='-' options='-|Orchard Dental'\n"
+            "[15] textbox 'Payment note'\n[16] button 'Continue'")
+    label = {"action": "select [12] [Orchard Dental]", "rationale": "Pick the payee.",
+             "score": 0.0, "source": "teacher", "label": True}
+    slip = {"action": "type [15] [Orchard Dental] [0]", "rationale": "", "score": 0.0,
+            "source": "small"}
+    steps = [StepRecord(idx=0, url="http://x/pay", observation=form,
+                        action="type [15] [Orchard Dental] [0]", candidates=[slip, label]),
+             StepRecord(idx=1, url="http://x/pay", observation=form.replace(
+                 "'Payment note'", "'Payment note' value='Orchard Dental'"),
+                 action="select [12] [Orchard Dental]", rationale="Pick the payee.")]
+    ep = EpisodeRecord(**{**episode(1, 1, "click [3]", task="synthetic/transfer/1").__dict__,
+                          "intent": "Pay Orchard Dental.", "source": "speculative",
+                          "steps": steps})
+    first, second = sorted(build_student_examples([ep], style="student-items"),
+                           key=lambda e: "PREVIOUS ACTIONS:\nnone" not in e.prompt)
+    assert first.target.startswith("ACTION: select 'Payee' [12] [Orchard Dental]")
+    assert "type 'Payment note' [15] [Orchard Dental]" in second.prompt
+    assert not any(e.target.startswith("ACTION: type") for e in (first, second))
+    compact = build_examples([ep], rationale_share=0.0)
+    assert {e.target.splitlines()[-1] for e in compact} == {"ACTION: select [12] [Orchard Dental]"}
+    errored = EpisodeRecord(**{**ep.__dict__, "steps": [
+        steps[0].model_copy(update={"error": "Element is not an <input>"}), steps[1]]})
+    assert len(build_student_examples([errored])) == 2  # a failed slip still has its label
+
+
 def test_items_are_taught_as_the_run_time_format_shows_them() -> None:
     """"student-items" examples hold the observation and target the policy's format renders
     at run time; the history keeps the plain name, as the loop records it."""

@@ -139,7 +139,7 @@ def write_json_atomic(path: Path, data: dict[str, object]) -> None:
 
 
 # What makes two runs the same bench: a results file resumes only a run of these.
-_RUN_KEYS = ("suite", "tasks", "seeds", "small", "large", "grounding", "mode")
+_RUN_KEYS = ("suite", "tasks", "seeds", "small", "large", "grounding", "mode", "slips")
 
 
 def resumed_episodes(out: Path, meta: dict[str, object],
