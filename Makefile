@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-v20 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-v20 levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -285,19 +285,39 @@ distill-v19: | $(STAMP)
 	$(VENV)/bin/python -m trainer.blend --out smollm2-symbiote-v19 \
 		--part smollm2-symbiote-v17=0.5 --part smollm2-symbiote-v18=0.5
 
-# v20, not yet run: v16 + v17's recipe from the base model on the whole pool with v18's fresh
-# episodes in it (the profile family among them, x2), the test v18's continuation could not
-# be. Some 2.5 h of teacher data on a fresh machine, then 4,000 steps (about 6 h at 293
-# tokens/s). Every part resumes: the data steps (bench --resume) and the training
-# (checkpoints), so `make distill-v20` can be run again in each stop until it is done.
+# v20's own data: the student's slips (trainer/speculative.py, DAgger-style). v19-q8 proposes
+# every step and the teacher keeps it when it is among its top 3; the first two rejected
+# proposals of an episode run anyway and are stored with the teacher's correction, which is
+# what the student learns there, with the slip in the history. Every pool before this was the
+# teacher's own path, so no example showed a page after a mistake. The fourteen training
+# families at seeds 2000-2015, MiniWoB dev 2000-2001, the practice tasks once: about 50 min.
+SYN_TRAIN := $(SYN_V7),errand,record,profile
+SLIPS := $(VENV)/bin/symbiote bench --speculative --slips 2 --large teacher \
+	--small smollm2-symbiote-v19-q8 --db $(DISTILL_DB) --resume
+distill-data-v20: build/distill/data-v20.done
+build/distill/data-v20.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v20.done: | $(STAMP)
+	mkdir -p build/distill
+	$(SLIPS) synthetic --tasks $(SYN_TRAIN) --episodes 16 --seed 2000 \
+		--out build/distill/slips-synthetic.json
+	$(SLIPS) miniwob --episodes 2 --seed 2000 --out build/distill/slips-miniwob.json
+	$(SLIPS) practice --out build/distill/slips-practice.json
+	touch $@
+
+# v20: v16 + v17's recipe from the base model on the whole pool with v18's fresh episodes in
+# it (the profile family among them, x2) and distill-data-v20's slips with their corrections.
+# Some 3.5 h of data on a fresh machine, then 4,000 steps (about 6 h at 293 tokens/s). Every
+# part resumes: the data steps (bench --resume) and the training (checkpoints), so `make
+# distill-v20` can be run again in each stop until it is done.
 V20_MIX := practice/=8,miniwob/=1,synthetic/record/=1,synthetic/profile/=1,synthetic/errand/=0,synthetic/=0
+V20_TRAIN = $(ITEMS_TRAIN) --sources teacher,speculative --copies $(V20_MIX)
 distill-v20: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v20: $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf
-	$(ITEMS_TRAIN) --base smollm2-symbiote-v20a --out smollm2-symbiote-v20 --copies $(V20_MIX) \
+	$(V20_TRAIN) --base smollm2-symbiote-v20a --out smollm2-symbiote-v20 \
 		--max-steps 1600 --lr 2e-4 --seed 4
 $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: export SYMBIOTE_HOME = $(DISTILL_HOME)
-$(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14.done build/distill/data-v18.done
-	$(ITEMS_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a --copies $(V20_MIX) \
+$(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14.done build/distill/data-v18.done build/distill/data-v20.done
+	$(V20_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a \
 		--max-steps 2400 --lr 5e-4 --seed 3
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
