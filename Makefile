@@ -291,14 +291,13 @@ distill-v19: | $(STAMP)
 # what the student learns there, with the slip in the history. Every pool before this was the
 # teacher's own path, so no example showed a page after a mistake. The fourteen training
 # families at seeds 2000-2015, MiniWoB dev 2000-2001, the practice tasks once: about 50 min.
-SYN_TRAIN := $(SYN_V7),errand,record,profile
 SLIPS := $(VENV)/bin/symbiote bench --speculative --slips 2 --large teacher \
 	--small smollm2-symbiote-v19-q8 --db $(DISTILL_DB) --resume
 distill-data-v20: build/distill/data-v20.done
 build/distill/data-v20.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
 build/distill/data-v20.done: | $(STAMP)
 	mkdir -p build/distill
-	$(SLIPS) synthetic --tasks $(SYN_TRAIN) --episodes 16 --seed 2000 \
+	$(SLIPS) synthetic --split train --episodes 16 --seed 2000 \
 		--out build/distill/slips-synthetic.json
 	$(SLIPS) miniwob --episodes 2 --seed 2000 --out build/distill/slips-miniwob.json
 	$(SLIPS) practice --out build/distill/slips-practice.json

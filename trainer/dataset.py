@@ -173,9 +173,10 @@ def build_examples(episodes: list[EpisodeRecord], *, prompt_style: str = "compac
     for episode in episodes:
         mappings = [id_mapping(episode, rng) for _ in range(id_copies)]
         for step in episode.steps:
-            action, rationale = label_of(step) or (step.action, step.rationale)
-            if step.error and action == step.action:
+            label = label_of(step)
+            if step.error and label is None:
                 continue  # a failed action is not a demonstration
+            action, rationale = label or (step.action, step.rationale)
             user = format_user_prompt(episode.intent, step.prompt_history, step.notes,
                                       step.observation)
             examples.append(Example(chatml(system, user), assistant_target(rationale, action),
@@ -267,13 +268,12 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
 
     observations = [parse_observation_text(step.observation) for step in episode.steps]
     page_items = [item_names(o) if items else {} for o in observations]
+    labels = [label_of(step) for step in episode.steps]  # a slip's correction, else None
     named: list[str] = []      # what each step did, as the history shows it
     targets: list[str] = []    # what each step should do: the same, or a slip's correction
-    rationales: list[str] = []
-    labelled: list[bool] = []
     typed: set[str] = set()
-    for step, obs, names in zip(episode.steps, observations, page_items, strict=True):
-        label = label_of(step)
+    for step, label, obs, names in zip(episode.steps, labels, observations, page_items,
+                                       strict=True):
         wanted = parse_action(unmask(clean(label[0]), intent, typed)) if label else None
         action = parse_action(unmask(clean(step.action), intent, typed))
         typed.update(SECRET_PLACEHOLDER.findall(action.to_text()))
@@ -283,16 +283,13 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
             action = wanted
             element = obs.element(action.id) if isinstance(action, ElementAction) else None
         item = names.get(element.id, "") if element is not None else ""
-        targets.append(ids_named(named_text(action, element, item))
-                       if item or wanted is not None else named[-1])
-        rationales.append(label[1] if label else step.rationale)
-        labelled.append(label is not None)
+        targets.append(ids_named(named_text(action, element, item)))
     pages = [o.url + "\n" + o.tree_text() for o in observations]
     no_effect = [i + 1 < len(pages) and pages[i + 1] == pages[i] and not episode.steps[i].error
                  and not named[i].startswith("scroll") for i in range(len(pages))]
     out: list[StudentStep | None] = []
-    for i, step in enumerate(episode.steps):
-        if step.error and not labelled[i]:
+    for i, (step, label) in enumerate(zip(episode.steps, labels, strict=True)):
+        if step.error and label is None:
             out.append(None)
             continue
         past = [history_line(named[j], episode.steps[j].error, no_effect[j])
@@ -300,7 +297,8 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
         observation = with_items(step.observation, page_items[i])
         user = student_user_prompt(intent, ids(clean(observation)), past,
                                    [clean(n) for n in step.notes])
-        out.append(StudentStep(user, student_target(targets[i], clean(rationales[i]))))
+        rationale = label[1] if label else step.rationale
+        out.append(StudentStep(user, student_target(targets[i], clean(rationale))))
     return out
 
 

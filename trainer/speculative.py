@@ -59,7 +59,6 @@ class SpeculativeRouter:
         top_k = self.large.propose(context, self.k)
         ok = accepts(small, top_k)
         slip = not ok and self.slipped < self.slips and small.action.NAME != "stop"
-        chosen = small if ok or slip else top_k[0]
         if ok:
             self.accepted += 1
         else:
@@ -75,6 +74,7 @@ class SpeculativeRouter:
             return Decision(action=small.action, rationale=small.rationale, route="cloud",
                             policy_id=small.source, candidates=(small, label, *top_k[1:]),
                             meta={"speculative": row, "acceptance_rate": self.acceptance_rate})
+        chosen = small if ok else top_k[0]
         # The large model's rationale explains the executed action best when it proposed it too.
         rationale = next((c.rationale for c in top_k
                           if c.action.normalized() == chosen.action.normalized()), small.rationale)
