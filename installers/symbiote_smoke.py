@@ -41,8 +41,8 @@ def main(argv: list[str]) -> int:
 
     from app.qt.windows import MainWindow
     from app.qt.worker import open_vault
-    from core.paths import default_db_path, user_data_dir
     from app.settings import SettingsError, load_settings
+    from core.paths import default_db_path, user_data_dir
 
     app = QApplication.instance() or QApplication(["symbiote"])
     app.setApplicationName("Symbiote")

@@ -38,7 +38,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     bench.add_argument("--report", type=Path, default=None, help="also write a markdown report")
     bench.add_argument("--speculative", action="store_true",
                        help="training data: the --small model proposes, the teacher (--large "
-                            "teacher) keeps or replaces each step (trainer.speculative)")
+                            "teacher) keeps or replaces each step (trainer.speculative); this "
+                            "is the run's mode, so --mode is left at its default")
     bench.add_argument("--slips", type=int, default=0,
                        help="with --speculative: per episode, this many of the student's "
                             "rejected steps run anyway, each stored with the teacher's "
@@ -160,6 +161,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ConfigError("--resume runs in this process; it does not combine with --workers")
     if args.slips and not args.speculative:
         raise ConfigError("--slips needs --speculative")
+    if args.speculative and args.mode != "local":
+        raise ConfigError("--speculative is the run's mode: leave out --mode")
     if args.speculative and (args.large != "teacher" or args.workers > 1):
         # every page goes to the large seat: only the on-device teacher may see them all
         raise ConfigError("--speculative runs with --large teacher, in this process")

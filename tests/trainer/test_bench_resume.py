@@ -96,6 +96,7 @@ def test_resume_refuses_another_runs_file_and_reruns_what_the_db_lost(
 @pytest.mark.parametrize(("flags", "message"), [
     (["--slips", "1"], "--slips needs --speculative"),
     (["--speculative", "--large", "claude"], "--speculative runs with --large teacher"),
+    (["--speculative", "--large", "teacher", "--mode", "hybrid"], "leave out --mode"),
 ])
 def test_speculative_data_runs_only_with_the_on_device_teacher(
         tmp_path: Path, flags: list[str], message: str,
