@@ -11,7 +11,9 @@ with the reference teacher as the large seat: at each step the student proposes,
 counts as agreed when the proposal is among the teacher's top-3, and the teacher's action is
 executed when it is not, so every step is asked from a page the teacher would be on. It
 prints the agreement per family and per action kind (and the first seed's disagreements).
-Seeds start at 1000, which no training data uses.
+Seeds start at 1000, which no training data uses; `--seed 0` asks the same on seeds the
+teacher's pool holds, which tells a student that has not fitted its data (low there too) from
+one that does not carry it over (high there, low at 1000).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="registry model (default: the shipped one)")
     ap.add_argument("--grounding", default="rules")
     ap.add_argument("--families", default="errand,booking,transfer,signup,checkout")
-    ap.add_argument("--episodes", type=int, default=5, help="seeds per family, from 1000")
+    ap.add_argument("--episodes", type=int, default=5, help="seeds per family, from --seed")
+    ap.add_argument("--seed", type=int, default=1000, help="first seed (1000: unseen by training)")
     args = ap.parse_args()
     small = small_policy(args.model, temperature=0.0, seed=None, grounding=args.grounding)
     teacher = TeacherPolicy({}, families={"synthetic/": solve})
@@ -44,7 +47,7 @@ def main() -> None:
     with SiteServer() as server, BrowserSession() as session:
         for family in args.families.split(","):
             fam_asked = fam_agreed = 0
-            for seed in range(1000, 1000 + args.episodes):
+            for seed in range(args.seed, args.seed + args.episodes):
                 task = SyntheticTask(synthetic.spec(family, seed), server.base_url)
                 router = SpeculativeRouter(small, teacher, k=3)
                 run_episode(task, session, router, secrets=task.secrets)
@@ -54,7 +57,7 @@ def main() -> None:
                     agreed[kind] += bool(row["accepted"])
                     fam_asked += 1
                     fam_agreed += bool(row["accepted"])
-                    if not row["accepted"] and seed == 1000:
+                    if not row["accepted"] and seed == args.seed:
                         print(f"  {family}/{seed} step {row['step']}: student {row['small']!r}, "
                               f"teacher {row['large_top_k'][0]!r}")  # type: ignore[index]
             print(f"{family}: {fam_agreed}/{fam_asked} steps agree "
