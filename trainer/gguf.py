@@ -251,6 +251,19 @@ def drop_local_dir(path: Path | str, local_dir: str) -> bool:
     return True
 
 
+def base_pre_tokenizer(gguf_path: Path | str) -> str | None:
+    """The pre-tokenizer to name when converting a model trained from this GGUF: "gpt-2" if
+    the GGUF carries it (a model converted here with that fallback; the published ones are
+    found by their hash), else None. A student keeps its base's tokenizer."""
+    from gguf import GGUFReader
+
+    try:
+        field = GGUFReader(gguf_path).fields.get("tokenizer.ggml.pre")
+    except (OSError, ValueError) as exc:
+        raise GGUFConversionError(f"cannot read {gguf_path}: {exc}") from exc
+    return "gpt-2" if field is not None and field.contents() == "gpt-2" else None
+
+
 def _check_pre_tokenizer(hf_dir: Path, name: str) -> None:
     """Refuse to label a tokenizer with a pre-tokenizer it does not implement."""
     if name != "gpt-2":

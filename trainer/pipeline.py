@@ -19,16 +19,17 @@ from trainer.dataset import (
     split,
     write_examples,
 )
-from trainer.gguf import peft_from_gguf
+from trainer.gguf import base_pre_tokenizer, peft_from_gguf
 from trainer.train import (
     CACHE,
     TrainConfig,
+    TrainError,
     export_adapter,
     export_merged,
+    fine_tune,
     is_peft_adapter,
     prepare_base,
     register,
-    train_lora,
 )
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,17 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             copies: dict[str, int] | None = None) -> DistillResult:
     """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
     training continues from them (the cycle's round after round); otherwise a fresh LoRA
-    starts from the adapter's base model. Adapters are never stacked. `style` is the step
+    starts from the adapter's base model. Adapters are never stacked; a full fine-tune
+    (`config.full`) starts from a base or an earlier full fine-tune. `style` is the step
     format the student learns (core.policies.formats: "student" action-first, or the legacy
     "compact" reason-first); `intents` other phrasings of tasks' objectives (by task id)."""
     registry = registry or Registry()
     resolved = registry.resolve(base)
     continued_from = None
+    if config.full and resolved.entry.kind in ("adapter", "merged"):
+        raise TrainError(f"full fine-tuning trains a model's own weights; {resolved.name} is "
+                         f"an adapter on {resolved.entry.base}: start from a base model or "
+                         "an earlier full fine-tune")
     if resolved.entry.kind in ("adapter", "merged"):  # a merged student trains as its adapter
         entry, root = registry.get(resolved.name)
         resolved = registry.resolve(resolved.entry.base)
@@ -100,10 +106,12 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     log.info("%d episodes (%d held out) -> %d examples %s", len(train_eps),
              len(episodes) - len(train_eps), len(examples), kinds)
     base_hf = prepare_base(resolved)
-    result = train_lora(base_hf, examples, workdir, config, progress=progress)
+    result = fine_tune(base_hf, examples, workdir, config, progress=progress)
+    merge = merge or result.full  # a full fine-tune is a whole model: there is no adapter
     suffix = ".Q8_0.gguf" if merge else ".lora.gguf"
     out = registry.user_dir / "models" / (out_name + suffix)
-    gguf = export_merged(result, base_hf, out) if merge else export_adapter(result, base_hf, out)
+    gguf = (export_merged(result, base_hf, out, base_pre_tokenizer(resolved.model_path))
+            if merge else export_adapter(result, base_hf, out))
     provenance: dict[str, object] = {
         "base": resolved.name, "continued_from": continued_from,
         "data_hash": data_hash(examples), "episodes": len(train_eps),
@@ -117,7 +125,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "device": result.device, "precision": result.precision,
     }
     entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance,
-                     peft_dir=result.adapter_dir, style=style)
+                     peft_dir=None if result.full else result.weights_dir,
+                     hf_dir=result.weights_dir if result.full else None, style=style)
     (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
     return DistillResult(entry, gguf, provenance)
 

@@ -1,8 +1,10 @@
-"""LoRA distillation of the on-device model, then export to a GGUF llama.cpp loads.
+"""Distillation of the on-device model, then export to a GGUF llama.cpp loads.
 
 base GGUF ─(transformers dequantizes)→ clean HF copy ─(peft LoRA, CPU)→ adapter
           ─(llama.cpp's vendored convert_lora_to_gguf)→ adapter GGUF (Llama(lora_path=…))
-Optionally merged into a full Q8_0 GGUF. Checkpoints every N steps; a rerun with the same
+Optionally merged into a full Q8_0 GGUF. With `full`, no adapter: every weight of the
+transformer body trains (the embeddings, tied to the output projection, stay) and the result is
+the whole model, written as a Q8_0 GGUF. Checkpoints every N steps; a rerun with the same
 config resumes from the last one.
 
 Device and precision: CUDA when `torch.cuda.is_available()`, else the CPU; bf16 autocast
@@ -66,17 +68,24 @@ class TrainConfig:
     # cycle distills round after round. Its own r/layers/modules then apply, not the above.
     init_adapter: str = ""
     precision: str = "auto"   # auto | fp32 | bf16 (autocast): auto = bf16 where the hardware has it
+    # Full fine-tuning: the transformer body's own weights train, no adapter (the lora_*
+    # fields then do not apply). The embeddings stay: they are tied to the output projection,
+    # a fifth of SmolLM2-135M, and the vocabulary is not what the student learns.
+    full: bool = False
 
     def key(self) -> str:
         """What the trained weights depend on: a checkpoint resumes under the same key. The
-        thread count and the checkpoint interval change the speed, not the result."""
+        thread count and the checkpoint interval change the speed, not the result. A field
+        added later enters the key only when it is set, so older checkpoints still resume."""
         fields = {k: v for k, v in asdict(self).items() if k not in ("threads", "checkpoint_every")}
+        if not self.full:
+            del fields["full"]
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass
 class TrainResult:
-    adapter_dir: Path
+    weights_dir: Path          # the PEFT adapter's folder; with `full`, the whole model's
     steps: int
     train_s: float
     tokens: int
@@ -85,6 +94,7 @@ class TrainResult:
     device: str = "cpu"        # cpu | cuda
     precision: str = "fp32"    # fp32 | bf16 (autocast)
     processes: int = 1         # accelerate launch --num_processes
+    full: bool = False         # weights_dir holds the whole model, not an adapter
 
     @property
     def tokens_per_s(self) -> float:
@@ -211,8 +221,10 @@ def is_peft_adapter(path: Path) -> bool:
     return (path / "adapter_config.json").exists()
 
 
-def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: TrainConfig,
-               progress: bool = True) -> TrainResult:
+def fine_tune(base_hf: Path, examples: list[Example], workdir: Path, config: TrainConfig,
+              progress: bool = True) -> TrainResult:
+    """Train on `examples` from the HF model in `base_hf`: a LoRA adapter, or with
+    `config.full` the body's own weights. Resumes from `workdir`'s checkpoint."""
     torch = _torch()
     from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file
@@ -243,7 +255,13 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
         raise TrainError(f"every example is longer than max_len={config.max_len} tokens")
 
     model = AutoModelForCausalLM.from_pretrained(base_hf, dtype=torch.float32).to(device)
-    if config.init_adapter:
+    if config.full:
+        if config.init_adapter:
+            raise TrainError("full fine-tuning trains the model's own weights, not an adapter: "
+                             "start it from a base or a fully trained model")
+        for name, param in model.named_parameters():
+            param.requires_grad = _body_weight(name)
+    elif config.init_adapter:
         if not is_peft_adapter(Path(config.init_adapter)):
             raise TrainError(f"cannot continue from {config.init_adapter}: no PEFT adapter there")
         model = PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
@@ -284,7 +302,10 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
     if state_file.exists():
         state = json.loads(state_file.read_text())
         if state.get("config_key") == config.key() and state.get("n_examples") == len(encoded):
-            set_peft_model_state_dict(model, load_file(ckpt / "adapter_model.safetensors"))
+            if config.full:
+                _load_body(model, load_file(ckpt / BODY_FILE))
+            else:
+                set_peft_model_state_dict(model, load_file(ckpt / "adapter_model.safetensors"))
             optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
             start, losses = state["step"], state["losses"]
             tokens, elapsed = state["tokens"], state["elapsed"]
@@ -327,10 +348,11 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
                             tok_s=f"{tokens / max(time.perf_counter() - t0, 1e-6):.0f}")
             if (step + 1) % config.checkpoint_every == 0 or step + 1 == total:
                 if accelerator.is_main_process:
-                    _save_checkpoint(accelerator.unwrap_model(model), optimizer, ckpt, {
-                        "config_key": config.key(), "n_examples": len(encoded),
-                        "step": step + 1, "losses": losses, "tokens": tokens,
-                        "elapsed": time.perf_counter() - t0}, torch)
+                    state = {"config_key": config.key(), "n_examples": len(encoded),
+                             "step": step + 1, "losses": losses, "tokens": tokens,
+                             "elapsed": time.perf_counter() - t0}
+                    _save_checkpoint(accelerator.unwrap_model(model), config.full, optimizer,
+                                     ckpt, state, torch)
                 accelerator.wait_for_everyone()
     except (RuntimeError, MemoryError) as exc:
         if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
@@ -340,23 +362,50 @@ def train_lora(base_hf: Path, examples: list[Example], workdir: Path, config: Tr
     finally:
         bar.close()
     train_s = time.perf_counter() - t0
-    adapter_dir = workdir / "adapter"
+    weights_dir = workdir / ("model" if config.full else "adapter")
     if accelerator.is_main_process:
-        accelerator.unwrap_model(model).save_pretrained(adapter_dir)
+        accelerator.unwrap_model(model).save_pretrained(weights_dir, safe_serialization=True)
+        if config.full:  # a whole model: the GGUF converter and a later run read it alone
+            tokenizer.save_pretrained(weights_dir)
     accelerator.wait_for_everyone()
     if not accelerator.is_main_process:
         # the adapter is written; the GGUF export and the registry entry that follow in the
         # caller (trainer.pipeline) are the main process's alone
         raise SystemExit(0)
-    return TrainResult(adapter_dir, total, train_s, tokens,
+    return TrainResult(weights_dir, total, train_s, tokens,
                        float(sum(losses[-10:]) / max(1, len(losses[-10:]))), losses,
-                       device=device.type, precision=precision, processes=world)
+                       device=device.type, precision=precision, processes=world,
+                       full=config.full)
 
 
-def _save_checkpoint(model, optimizer, ckpt: Path, state: dict[str, object], torch) -> None:  # type: ignore[no-untyped-def]
+BODY_FILE = "body.safetensors"  # a full fine-tune's checkpoint: the weights that train
+
+
+def _body_weight(name: str) -> bool:
+    """Whether full fine-tuning trains this parameter: all but the (tied) embeddings."""
+    return "embed_tokens" not in name and "lm_head" not in name
+
+
+def _load_body(model, weights: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    trained = {n for n, p in model.named_parameters() if p.requires_grad}
+    if unexpected or trained & set(missing):
+        raise TrainError(f"the checkpoint does not match this model: {len(unexpected)} unknown "
+                         f"and {len(trained & set(missing))} missing weights")
+
+
+def _save_checkpoint(model, full: bool, optimizer, ckpt: Path, state: dict[str, object],  # type: ignore[no-untyped-def]
+                     torch) -> None:
+    from safetensors.torch import save_file
+
     tmp = ckpt.with_name(ckpt.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
+    if full:
+        tmp.mkdir(parents=True)
+        save_file({n: p.detach().contiguous() for n, p in model.named_parameters()
+                   if p.requires_grad}, tmp / BODY_FILE)
+    else:
+        model.save_pretrained(tmp)
     torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
     (tmp / "trainer_state.json").write_text(json.dumps(state))
     shutil.rmtree(ckpt, ignore_errors=True)
@@ -364,30 +413,41 @@ def _save_checkpoint(model, optimizer, ckpt: Path, state: dict[str, object], tor
 
 
 def export_adapter(result: TrainResult, base_hf: Path, out: Path) -> Path:
+    if result.full:
+        raise TrainError("a full fine-tune has no adapter to export: write its merged GGUF")
     out.parent.mkdir(parents=True, exist_ok=True)
-    return convert_lora_to_gguf(result.adapter_dir, base_hf, out, outtype="f16")
+    return convert_lora_to_gguf(result.weights_dir, base_hf, out, outtype="f16")
 
 
-def export_merged(result: TrainResult, base_hf: Path, out: Path) -> Path:
-    """Merge the LoRA into the base weights and write a full Q8_0 GGUF."""
+def export_merged(result: TrainResult, base_hf: Path, out: Path,
+                  pre_tokenizer: str | None = None) -> Path:
+    """Merge the LoRA into the base weights (a full fine-tune is its own merged model) and
+    write a full Q8_0 GGUF. `pre_tokenizer`: as convert_hf_to_gguf's, for a tokenizer the
+    converter cannot know (one trained here)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if result.full:
+        return convert_hf_to_gguf(result.weights_dir, out, outtype="q8_0",
+                                  pre_tokenizer=pre_tokenizer)
     torch = _torch()
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(base_hf, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(model, result.adapter_dir).merge_and_unload()
-    hf_out = result.adapter_dir.parent / "merged-hf"
+    merged = PeftModel.from_pretrained(model, result.weights_dir).merge_and_unload()
+    hf_out = result.weights_dir.parent / "merged-hf"
     merged.save_pretrained(hf_out, safe_serialization=True)
     AutoTokenizer.from_pretrained(base_hf).save_pretrained(hf_out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return convert_hf_to_gguf(hf_out, out, outtype="q8_0")
+    return convert_hf_to_gguf(hf_out, out, outtype="q8_0", pre_tokenizer=pre_tokenizer)
 
 
 def register(registry: Registry, name: str, base: ResolvedModel, gguf: Path, *, merged: bool,
              provenance: dict[str, object], peft_dir: Path | None = None,
-             style: str = "student") -> ModelEntry:
+             hf_dir: Path | None = None, style: str = "student") -> ModelEntry:
+    """The new model's registry entry. `hf_dir`: a full fine-tune's own weights, which a
+    later run trains on from (prepare_base), as it would from a base model."""
     if merged:
         entry = ModelEntry(name=name, kind="distilled", gguf=str(gguf),
+                           hf_dir=str(hf_dir) if hf_dir else "",
                            prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
     else:
         entry = ModelEntry(name=name, kind="adapter", base=base.entry.name

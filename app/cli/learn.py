@@ -102,6 +102,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     train.add_argument("--lr", type=float, default=3e-4)
     train.add_argument("--lora-layers", type=int, default=0,
                        help="LoRA on the top N layers only (0 = all; fewer trains faster)")
+    train.add_argument("--full", action="store_true",
+                       help="full fine-tuning: the model's own weights train (all but the "
+                            "embeddings), no adapter; writes a Q8_0 GGUF. Starts from a base "
+                            "model or an earlier full fine-tune")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     train.add_argument("--seed", type=int, default=0,
                        help="draws the copies' ids, ports and phrasings and the batch order: a "
@@ -367,10 +371,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from trainer.pipeline import distill
     from trainer.train import TrainConfig
 
+    if args.full and args.lora_layers:
+        raise ConfigError("--lora-layers sets where a LoRA sits; --full trains every layer")
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps,
                          lora_layers=args.lora_layers, max_len=args.max_len,
-                         precision=args.precision, seed=args.seed)
+                         precision=args.precision, seed=args.seed, full=args.full)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),

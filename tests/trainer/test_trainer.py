@@ -1,5 +1,6 @@
 """Distillation end to end on a tiny real model: trajectories → multi-task examples → LoRA →
-GGUF adapter → llama.cpp, whose greedy answer on a training prompt becomes the target."""
+GGUF adapter (or full fine-tuning → a whole GGUF) → llama.cpp, whose greedy answer on a
+training prompt becomes the target."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ from trainer.train import (
     TrainError,
     TrainResult,
     export_adapter,
+    export_merged,
+    fine_tune,
     pick_device,
     target_loss,
-    train_lora,
 )
 
 OBS = "URL: http://127.0.0.1/x\n[3] button 'Submit'\n[12] link 'Next page'"
@@ -203,7 +205,7 @@ def trained(tiny_hf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Trai
     workdir = tmp_path_factory.mktemp("train")
     config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
                          warmup_steps=2, checkpoint_every=20, threads=1)
-    return train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+    return fine_tune(tiny_hf_dir, examples, workdir, config, progress=False)
 
 
 def test_lora_gguf_makes_llama_cpp_answer_the_target(trained: TrainResult, tiny_gguf: Path,
@@ -261,11 +263,11 @@ def test_both_precisions_learn_the_target(precision: str, tiny_hf_dir: Path,
     examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
     config = TrainConfig(max_steps=30, lr=1e-2, batch_size=1, warmup_steps=2, threads=1,
                          precision=precision)
-    result = train_lora(tiny_hf_dir, examples, tmp_path, config, progress=False)
+    result = fine_tune(tiny_hf_dir, examples, tmp_path, config, progress=False)
     assert result.precision == precision
     assert result.losses[-1] < result.losses[0] / 4
     # the adapter itself stays fp32 whatever the autocast computed in
-    weights = load_file(result.adapter_dir / "adapter_model.safetensors")
+    weights = load_file(result.weights_dir / "adapter_model.safetensors")
     assert weights and all(w.dtype == torch.float32 for w in weights.values())
     assert pick_device(torch, precision) == ("cpu", precision)
     with pytest.raises(TrainError, match="unknown precision 'fp16'"):
@@ -273,11 +275,11 @@ def test_both_precisions_learn_the_target(precision: str, tiny_hf_dir: Path,
 
 
 def test_training_resumes_from_its_checkpoint(trained: TrainResult, tiny_hf_dir: Path) -> None:
-    workdir = trained.adapter_dir.parent
+    workdir = trained.weights_dir.parent
     examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
     config = TrainConfig(max_steps=60, lr=1e-2, batch_size=1, lora_r=16, lora_alpha=32,
                          warmup_steps=2, checkpoint_every=20, threads=1)
-    again = train_lora(tiny_hf_dir, examples, workdir, config, progress=False)
+    again = fine_tune(tiny_hf_dir, examples, workdir, config, progress=False)
     assert again.losses == trained.losses  # nothing left to do: all 60 steps were done
 
 
@@ -285,12 +287,12 @@ def test_training_continues_from_an_earlier_adapter(trained: TrainResult, tiny_h
                                                     tmp_path: Path) -> None:
     examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
     config = TrainConfig(max_steps=2, lr=1e-4, batch_size=1, warmup_steps=1, threads=1,
-                         init_adapter=str(trained.adapter_dir))
-    more = train_lora(tiny_hf_dir, examples, tmp_path, config, progress=False)
+                         init_adapter=str(trained.weights_dir))
+    more = fine_tune(tiny_hf_dir, examples, tmp_path, config, progress=False)
     # it starts where the earlier run ended, far below a fresh adapter's first loss
     assert more.losses[0] < trained.losses[0] / 4
     with pytest.raises(TrainError, match="no PEFT adapter"):
-        train_lora(tiny_hf_dir, examples, tmp_path / "x",
+        fine_tune(tiny_hf_dir, examples, tmp_path / "x",
                    TrainConfig(max_steps=1, init_adapter=str(tmp_path / "missing")),
                    progress=False)
 
@@ -313,7 +315,7 @@ def test_a_shipped_adapter_without_its_peft_weights_is_continued_from_its_gguf(
     examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
     config = TrainConfig(max_steps=2, lr=1e-4, batch_size=1, warmup_steps=1, threads=1,
                          init_adapter=str(rebuilt))
-    more = train_lora(tiny_hf_dir, examples, tmp_path / "more", config, progress=False)
+    more = fine_tune(tiny_hf_dir, examples, tmp_path / "more", config, progress=False)
     assert more.losses[0] < trained.losses[0] / 4  # where the shipped adapter left off
     no_file = entry.model_copy(update={"adapter": "missing.lora.gguf"})
     assert pipeline._peft_weights(no_file, tmp_path, tiny_hf_dir) is None
@@ -329,9 +331,87 @@ def test_examples_over_max_len_are_skipped_and_counted_per_task(
     examples = build_examples([short, feed], rationale_share=0.0)
     config = TrainConfig(max_steps=1, batch_size=1, threads=1, max_len=200)
     with caplog.at_level("WARNING", logger="trainer.train"):
-        train_lora(tiny_hf_dir, examples, tmp_path / "a", config, progress=False)
+        fine_tune(tiny_hf_dir, examples, tmp_path / "a", config, progress=False)
     assert "1 examples longer than --max-len 200 tokens skipped: miniwob/social-media 1" \
         in caplog.text
     with pytest.raises(TrainError, match="every example is longer than max_len=20"):
-        train_lora(tiny_hf_dir, examples, tmp_path / "b",
-                   TrainConfig(max_steps=1, max_len=20), progress=False)
+        fine_tune(tiny_hf_dir, examples, tmp_path / "b",
+                  TrainConfig(max_steps=1, max_len=20), progress=False)
+
+
+def test_full_fine_tuning_trains_the_body_resumes_and_answers_through_llama_cpp(
+        tiny_hf_dir: Path, tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
+    config = TrainConfig(full=True, max_steps=40, lr=3e-3, batch_size=1, warmup_steps=2,
+                         checkpoint_every=20, threads=1)
+    result = fine_tune(tiny_hf_dir, examples, tmp_path / "run", config, progress=False)
+    assert result.full and result.losses[-1] < result.losses[0] / 4
+    before = load_file(tiny_hf_dir / "model.safetensors")
+    after = load_file(result.weights_dir / "model.safetensors")
+    body = [k for k in before if ".layers." in k]
+    assert body and all(not torch.equal(before[k], after[k]) for k in body)  # every one moved
+    assert torch.equal(before["model.embed_tokens.weight"], after["model.embed_tokens.weight"])
+    # a rerun finds the last checkpoint, loads its weights and has nothing left to train
+    again = fine_tune(tiny_hf_dir, examples, tmp_path / "run", config, progress=False)
+    assert again.losses == result.losses
+    reloaded = load_file(again.weights_dir / "model.safetensors")
+    assert all(torch.equal(after[k], reloaded[k]) for k in body)
+
+    gguf = export_merged(result, tiny_hf_dir, tmp_path / "full.Q8_0.gguf", pre_tokenizer="gpt-2")
+    student = LlamaModel(gguf, settings=LLMSettings(n_ctx=1024))
+    assert student.generate(student.tokenize(examples[0].prompt), max_tokens=60).text \
+        == examples[0].target
+    with pytest.raises(TrainError, match="no adapter to export"):
+        export_adapter(result, tiny_hf_dir, tmp_path / "x.lora.gguf")
+    with pytest.raises(TrainError, match="not an adapter"):
+        fine_tune(tiny_hf_dir, examples, tmp_path / "y",
+                  TrainConfig(full=True, max_steps=1, init_adapter=str(tmp_path)),
+                  progress=False)
+    # the key a LoRA checkpoint was saved under before `full` existed: it still resumes
+    assert TrainConfig().key() == "a7d09bd31186"
+    assert config.key() != TrainConfig(max_steps=40, lr=3e-3, batch_size=1, warmup_steps=2,
+                                       checkpoint_every=20, threads=1).key()
+
+
+def test_a_full_fine_tune_is_registered_as_a_model_a_later_run_starts_from(
+        tiny_gguf: Path, tiny_hf_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from core.models import Registry
+    from core.store.export import to_chat
+    from trainer.pipeline import distill
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models.json").write_text(json.dumps({"active": "tiny", "models": [{
+        "name": "tiny", "kind": "base", "gguf": str(tiny_gguf), "hf_dir": str(tiny_hf_dir),
+        "prompt_style": "compact", "n_ctx_train": 512}]}))
+    monkeypatch.setenv("SYMBIOTE_HOME", str(home))
+    data = tmp_path / "episodes.jsonl"
+    data.write_text(to_chat(episode(1, 1, "click [12]")).model_dump_json() + "\n")
+
+    def run(out: str, base: str, full: bool):  # type: ignore[no-untyped-def]
+        return distill(out_name=out, jsonl=data, base=base, sources=["teacher"],
+                       eval_seeds=set(), holdout_tasks=set(), progress=False,
+                       config=TrainConfig(full=full, max_steps=2, batch_size=1, threads=1))
+
+    first = run("full-a", "tiny", full=True)
+    assert first.entry.kind == "distilled" and first.gguf.name == "full-a.Q8_0.gguf"
+    assert Path(first.entry.hf_dir) == home / "training" / "full-a" / "model"
+    assert Registry().resolve("full-a").model_path == first.gguf
+    second = run("full-b", "full-a", full=True)  # trains on from full-a's own weights
+    assert second.provenance["base"] == "full-a"
+    run("lora", "tiny", full=False)
+    with pytest.raises(TrainError, match="lora is an adapter on tiny"):
+        run("full-c", "lora", full=True)
+
+
+def test_full_fine_tuning_refuses_a_lora_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.main import main
+
+    assert main(["train", "--full", "--lora-layers", "12", "--out", "x"]) != 0
+    assert "--full trains every layer" in capsys.readouterr().err
