@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-v20 levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-v20 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -318,6 +318,28 @@ $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: export SYMBIOTE_HOME = $
 $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14.done build/distill/data-v18.done build/distill/data-v20.done
 	$(V20_TRAIN) --base smollm2-135m-instruct --out smollm2-symbiote-v20a \
 		--max-steps 2400 --lr 5e-4 --seed 3
+
+# Full fine-tuning against an all-layer LoRA (#17's third lever): both from the base model on
+# v20's pool, the same batches in the same order (seed 3) for LEVER_STEPS steps, each at its
+# usual rate; then how well each fits the teacher's steps at seeds its pool holds and at seeds
+# no training uses (trainer/bench/fit.py, teacher-forced, no browser). Run nothing beside it.
+LEVER_STEPS ?= 300
+FIT_FAMILIES := settings,contact,signup,errand,profile
+lever-full: export SYMBIOTE_HOME = $(DISTILL_HOME)
+lever-full: | build/distill/data-v20.done
+	$(V20_TRAIN) --base smollm2-135m-instruct --out lever-lora-$(LEVER_STEPS) \
+		--max-steps $(LEVER_STEPS) --lr 5e-4 --seed 3
+	$(V20_TRAIN) --full --base smollm2-135m-instruct --out lever-full-$(LEVER_STEPS) \
+		--max-steps $(LEVER_STEPS) --lr 1e-4 --seed 3
+	$(MAKE) build/eval/fit/unseen.db
+	$(PY) -m trainer.bench.fit --models lever-lora-$(LEVER_STEPS),lever-full-$(LEVER_STEPS) \
+		--families $(FIT_FAMILIES) --unseen-db build/eval/fit/unseen.db
+# The teacher's episodes at seeds no training uses (the pool excludes 1000-1999), for fit.py.
+build/eval/fit/unseen.db: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/eval/fit/unseen.db: | setup
+	mkdir -p build/eval/fit
+	$(VENV)/bin/symbiote bench synthetic --tasks $(FIT_FAMILIES) --episodes 4 --seed 1000 \
+		--mode cloud --large teacher --db $@ --out build/eval/fit/unseen.json
 
 # Every figure of a student, one suite after another (run nothing beside it; ~25 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).

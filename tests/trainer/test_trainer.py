@@ -360,6 +360,15 @@ def test_full_fine_tuning_trains_the_body_resumes_and_answers_through_llama_cpp(
     reloaded = load_file(again.weights_dir / "model.safetensors")
     assert all(torch.equal(after[k], reloaded[k]) for k in body)
 
+    # the fit bench reads the trained weights teacher-forced: this action is now the model's
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainer.bench.fit import action_right
+    tokenizer = AutoTokenizer.from_pretrained(tiny_hf_dir)
+    for weights, learned in ((result.weights_dir, True), (tiny_hf_dir, False)):
+        model = AutoModelForCausalLM.from_pretrained(weights).eval()
+        assert action_right(model, tokenizer, examples[0]) is learned
+
     gguf = export_merged(result, tiny_hf_dir, tmp_path / "full.Q8_0.gguf", pre_tokenizer="gpt-2")
     student = LlamaModel(gguf, settings=LLMSettings(n_ctx=1024))
     assert student.generate(student.tokenize(examples[0].prompt), max_tokens=60).text \

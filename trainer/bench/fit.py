@@ -1,0 +1,113 @@
+"""Has a student learned its data, and does it carry over? Teacher-forced, offline:
+
+    python -m trainer.bench.fit --models smollm2-symbiote-v20a,smollm2-symbiote-v21f \
+        --families settings,contact,signup,errand,profile --trained 0-3 \
+        --unseen-db build/eval/fit/unseen.db
+
+For each teacher step of the named synthetic families — at seeds the pool holds (`--trained`,
+from `--db`) and at seeds no training uses (the teacher's episodes in `--unseen-db`, e.g.
+`symbiote bench synthetic --tasks settings,… --episodes 4 --seed 1000 --mode cloud --large
+teacher --db build/eval/fit/unseen.db`) — the student's own weights (PyTorch, as trained: the
+LoRA on its base, or a full fine-tune) read the prompt and the teacher's action, and the step
+counts when every token of the `ACTION:` line is the student's most likely next token. No
+browser, grammar or quantization: it compares how training levers fit and transfer at equal
+data: one forward pass of some 700 tokens a step, nothing decoded. Episodes say what users
+get; this says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from core.models import Registry
+from core.store.service import TrajectoryStore
+from trainer.dataset import Example, build_student_examples, load_episodes
+
+
+def examples_of(db: Path, families: list[str], seeds: set[int] | None,
+                style: str) -> list[Example]:
+    """The teacher's steps of these families (at these seeds) as the student's examples,
+    one each: no renumbered copies."""
+    def wanted(task_id: str, seed: int | None) -> bool:
+        parts = task_id.split("/")
+        return (len(parts) == 3 and parts[0] == "synthetic" and parts[1] in families
+                and (seeds is None or seed in seeds))
+
+    episodes = [e for e in load_episodes(TrajectoryStore(db), sources=["teacher"])
+                if wanted(e.task_id, e.seed)]
+    return [x for x in build_student_examples(episodes, style=style) if x.kind == "action"]
+
+
+def load_student(name: str):  # type: ignore[no-untyped-def]
+    """(model, tokenizer) of a trained student as PyTorch weights: a full fine-tune's own
+    folder, or its base with the LoRA (rebuilt from the GGUF if its PEFT folder is gone)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainer.pipeline import _peft_weights
+    from trainer.train import prepare_base
+
+    registry = Registry()
+    entry, root = registry.get(name)
+    if entry.kind in ("adapter", "merged"):
+        base_hf = prepare_base(registry.resolve(entry.base))
+        peft = _peft_weights(entry, root, base_hf)
+        if peft is None:
+            raise SystemExit(f"{name}: no LoRA weights to load")
+        model = PeftModel.from_pretrained(
+            AutoModelForCausalLM.from_pretrained(base_hf, dtype=torch.float32), peft)
+    else:
+        base_hf = prepare_base(registry.resolve(name))
+        model = AutoModelForCausalLM.from_pretrained(base_hf, dtype=torch.float32)
+    return model.eval(), AutoTokenizer.from_pretrained(base_hf)
+
+
+def action_right(model, tokenizer, example: Example) -> bool:  # type: ignore[no-untyped-def]
+    """Whether greedy reading, teacher-forced, gives every token of the ACTION line."""
+    import torch
+
+    action = example.target.split("\n", 1)[0]
+    prompt = tokenizer(example.prompt, add_special_tokens=False)["input_ids"]
+    target = tokenizer(action, add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([prompt + target])
+    with torch.no_grad():
+        logits = model(input_ids=ids, logits_to_keep=len(target) + 1).logits[0]
+    return logits[:-1].argmax(-1).tolist() == target
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", required=True, help="registry names, comma-separated")
+    ap.add_argument("--families", default="settings,contact,signup,errand,profile")
+    ap.add_argument("--trained", default="0-3", help="seeds the pool holds, e.g. 0-3")
+    ap.add_argument("--db", type=Path, default=Path("build/distill/distill.db"))
+    ap.add_argument("--unseen-db", type=Path, required=True,
+                    help="the teacher's episodes at seeds no training uses")
+    ap.add_argument("--style", default="student-items")
+    args = ap.parse_args()
+    families = args.families.split(",")
+    low, _, high = args.trained.partition("-")
+    sets = {"trained": examples_of(args.db, families, set(range(int(low), int(high or low) + 1)),
+                                   args.style),
+            "unseen": examples_of(args.unseen_db, families, None, args.style)}
+    for split, examples in sets.items():
+        print(f"{split}: {len(examples)} steps", flush=True)
+    for name in args.models.split(","):
+        model, tokenizer = load_student(name)
+        for split, examples in sets.items():
+            right, asked = Counter[str](), Counter[str]()
+            for ex in examples:
+                family = ex.task_id.split("/")[1]
+                asked[family] += 1
+                right[family] += action_right(model, tokenizer, ex)
+            cells = ", ".join(f"{f} {right[f]}/{asked[f]}" for f in families)
+            total = sum(right.values()), sum(asked.values())
+            print(f"{name} {split}: {total[0]}/{total[1]} "
+                  f"({total[0] / max(total[1], 1):.1%}); {cells}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
