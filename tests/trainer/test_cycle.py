@@ -4,10 +4,7 @@ evaluation on unseen seeds; then a resumed run redoes only the unfinished phase.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-
-import pytest
 
 from core.agent import small_policy
 from core.models import Registry
@@ -16,19 +13,6 @@ from core.store.service import TrajectoryStore
 from trainer.cycle import PHASES, CycleConfig, CycleState, run_cycle
 from trainer.pipeline import distill
 from trainer.train import TrainConfig, is_peft_adapter
-
-
-@pytest.fixture()
-def tiny_registry(tmp_path: Path, tiny_gguf: Path, tiny_hf_dir: Path,
-                  monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "models.json").write_text(json.dumps({"active": "tiny", "models": [{
-        "name": "tiny", "kind": "base", "gguf": str(tiny_gguf), "hf_dir": str(tiny_hf_dir),
-        "prompt_style": "compact", "n_ctx_train": 512}]}))
-    monkeypatch.setenv("SYMBIOTE_HOME", str(home))
-    monkeypatch.setenv("SYMBIOTE_N_CTX", "1024")
-    return home
 
 
 def make_small(name: str, temperature: float, seed: int | None) -> Policy:

@@ -386,20 +386,12 @@ def test_full_fine_tuning_trains_the_body_resumes_and_answers_through_llama_cpp(
 
 
 def test_a_full_fine_tune_is_registered_as_a_model_a_later_run_starts_from(
-        tiny_gguf: Path, tiny_hf_dir: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
+        tiny_registry: Path, tmp_path: Path) -> None:
     from core.models import Registry
     from core.store.export import to_chat
     from trainer.pipeline import distill
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "models.json").write_text(json.dumps({"active": "tiny", "models": [{
-        "name": "tiny", "kind": "base", "gguf": str(tiny_gguf), "hf_dir": str(tiny_hf_dir),
-        "prompt_style": "compact", "n_ctx_train": 512}]}))
-    monkeypatch.setenv("SYMBIOTE_HOME", str(home))
+    home = tiny_registry
     data = tmp_path / "episodes.jsonl"
     data.write_text(to_chat(episode(1, 1, "click [12]")).model_dump_json() + "\n")
 
