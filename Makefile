@@ -326,12 +326,11 @@ $(DISTILL_HOME)/models/smollm2-symbiote-v20a.lora.gguf: | build/distill/data-v14
 LEVER_STEPS ?= 300
 FIT_FAMILIES := settings,contact,signup,errand,profile
 lever-full: export SYMBIOTE_HOME = $(DISTILL_HOME)
-lever-full: | build/distill/data-v20.done
+lever-full: | build/distill/data-v20.done build/eval/fit/unseen.db
 	$(V20_TRAIN) --base smollm2-135m-instruct --out lever-lora-$(LEVER_STEPS) \
 		--max-steps $(LEVER_STEPS) --lr 5e-4 --seed 3
 	$(V20_TRAIN) --full --base smollm2-135m-instruct --out lever-full-$(LEVER_STEPS) \
 		--max-steps $(LEVER_STEPS) --lr 1e-4 --seed 3
-	$(MAKE) build/eval/fit/unseen.db
 	$(PY) -m trainer.bench.fit --models lever-lora-$(LEVER_STEPS),lever-full-$(LEVER_STEPS) \
 		--families $(FIT_FAMILIES) --unseen-db build/eval/fit/unseen.db
 # The teacher's episodes at seeds no training uses (the pool excludes 1000-1999), for fit.py.

@@ -35,7 +35,7 @@ from trainer.train import (
 log = logging.getLogger(__name__)
 
 
-def _peft_weights(entry: ModelEntry, root: Path, base_hf: Path) -> Path | None:
+def peft_weights(entry: ModelEntry, root: Path, base_hf: Path) -> Path | None:
     """The PEFT folder to continue `entry` from: its own, or else one rebuilt (once, cached)
     from its LoRA GGUF, as on a fresh machine that has only the shipped adapter."""
     peft = resolve_path(entry.peft_dir, root) if entry.peft_dir else None
@@ -83,7 +83,7 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     if resolved.entry.kind in ("adapter", "merged"):  # a merged student trains as its adapter
         entry, root = registry.get(resolved.name)
         resolved = registry.resolve(resolved.entry.base)
-        peft = _peft_weights(entry, root, prepare_base(resolved)) if continue_training else None
+        peft = peft_weights(entry, root, prepare_base(resolved)) if continue_training else None
         if peft is not None:
             config = replace(config, init_adapter=str(peft))
             continued_from = entry.name

@@ -309,16 +309,16 @@ def test_a_shipped_adapter_without_its_peft_weights_is_continued_from_its_gguf(
     lora = export_adapter(trained, tiny_hf_dir, tmp_path / "shipped.lora.gguf")
     entry = ModelEntry(name="shipped", kind="adapter", base="tiny", adapter=lora.name,
                        peft_dir="gone")
-    rebuilt = pipeline._peft_weights(entry, tmp_path, tiny_hf_dir)
+    rebuilt = pipeline.peft_weights(entry, tmp_path, tiny_hf_dir)
     assert rebuilt is not None and rebuilt.parent == tmp_path / "cache" / "peft"
-    assert pipeline._peft_weights(entry, tmp_path, tiny_hf_dir) == rebuilt  # once, cached
+    assert pipeline.peft_weights(entry, tmp_path, tiny_hf_dir) == rebuilt  # once, cached
     examples = build_examples([episode(1, 1, "click [12]")], rationale_share=0.0)
     config = TrainConfig(max_steps=2, lr=1e-4, batch_size=1, warmup_steps=1, threads=1,
                          init_adapter=str(rebuilt))
     more = fine_tune(tiny_hf_dir, examples, tmp_path / "more", config, progress=False)
     assert more.losses[0] < trained.losses[0] / 4  # where the shipped adapter left off
     no_file = entry.model_copy(update={"adapter": "missing.lora.gguf"})
-    assert pipeline._peft_weights(no_file, tmp_path, tiny_hf_dir) is None
+    assert pipeline.peft_weights(no_file, tmp_path, tiny_hf_dir) is None
 
 
 def test_examples_over_max_len_are_skipped_and_counted_per_task(

@@ -23,20 +23,18 @@ from pathlib import Path
 
 from core.models import Registry
 from core.store.service import TrajectoryStore
-from trainer.dataset import Example, build_student_examples, load_episodes
+from trainer.dataset import Example, build_student_examples
 
 
 def examples_of(db: Path, families: list[str], seeds: set[int] | None,
                 style: str) -> list[Example]:
-    """The teacher's steps of these families (at these seeds) as the student's examples,
-    one each: no renumbered copies."""
-    def wanted(task_id: str, seed: int | None) -> bool:
-        parts = task_id.split("/")
-        return (len(parts) == 3 and parts[0] == "synthetic" and parts[1] in families
-                and (seeds is None or seed in seeds))
-
-    episodes = [e for e in load_episodes(TrajectoryStore(db), sources=["teacher"])
-                if wanted(e.task_id, e.seed)]
+    """The teacher's successful steps of these families (at these seeds) as the student's
+    examples, one each: no renumbered copies. Only those episodes are read from the store."""
+    store = TrajectoryStore(db)
+    ids = [i for family in families for i in store.episode_ids(
+        outcome="success", source="teacher", task_prefix=f"synthetic/{family}/")]
+    episodes = [e for e in store.iter_episodes(ids)
+                if e.steps and (seeds is None or e.seed in seeds)]
     return [x for x in build_student_examples(episodes, style=style) if x.kind == "action"]
 
 
@@ -47,14 +45,14 @@ def load_student(name: str):  # type: ignore[no-untyped-def]
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from trainer.pipeline import _peft_weights
+    from trainer.pipeline import peft_weights
     from trainer.train import prepare_base
 
     registry = Registry()
     entry, root = registry.get(name)
     if entry.kind in ("adapter", "merged"):
         base_hf = prepare_base(registry.resolve(entry.base))
-        peft = _peft_weights(entry, root, base_hf)
+        peft = peft_weights(entry, root, base_hf)
         if peft is None:
             raise SystemExit(f"{name}: no LoRA weights to load")
         model = PeftModel.from_pretrained(
