@@ -107,6 +107,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                             "embeddings), no adapter; writes a Q8_0 GGUF. Starts from a base "
                             "model or an earlier full fine-tune")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    train.add_argument("--checkpoint-every", type=int, default=25,
+                       help="steps between checkpoints (a full fine-tune's holds ~850 MB of "
+                            "optimizer state); a run resumes from its last one")
     train.add_argument("--seed", type=int, default=0,
                        help="draws the copies' ids, ports and phrasings and the batch order: a "
                             "run continued with another seed sees its pool in other copies")
@@ -373,10 +376,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.full and args.lora_layers:
         raise ConfigError("--lora-layers sets where a LoRA sits; --full trains every layer")
+    if args.checkpoint_every < 1:
+        raise ConfigError("--checkpoint-every wants a number of steps >= 1, "
+                          f"got {args.checkpoint_every}")
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps,
                          lora_layers=args.lora_layers, max_len=args.max_len,
-                         precision=args.precision, seed=args.seed, full=args.full)
+                         precision=args.precision, seed=args.seed, full=args.full,
+                         checkpoint_every=args.checkpoint_every)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),

@@ -416,3 +416,11 @@ def test_full_fine_tuning_refuses_a_lora_setting(capsys: pytest.CaptureFixture[s
 
     assert main(["train", "--full", "--lora-layers", "12", "--out", "x"]) != 0
     assert "--full trains every layer" in capsys.readouterr().err
+
+
+def test_a_checkpoint_interval_below_one_step_is_refused(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.main import main
+
+    assert main(["train", "--checkpoint-every", "0", "--out", "x"]) != 0
+    assert "--checkpoint-every wants a number of steps >= 1, got 0" in capsys.readouterr().err
