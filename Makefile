@@ -330,7 +330,7 @@ lever-full: | build/distill/data-v20.done build/eval/fit/unseen.db
 	$(V20_TRAIN) --base smollm2-135m-instruct --out lever-lora-$(LEVER_STEPS) \
 		--max-steps $(LEVER_STEPS) --lr 5e-4 --seed 3
 	$(V20_TRAIN) --full --base smollm2-135m-instruct --out lever-full-$(LEVER_STEPS) \
-		--max-steps $(LEVER_STEPS) --lr 1e-4 --seed 3
+		--max-steps $(LEVER_STEPS) --lr 1e-4 --seed 3 --checkpoint-every 100
 	$(PY) -m trainer.bench.fit --models lever-lora-$(LEVER_STEPS),lever-full-$(LEVER_STEPS) \
 		--families $(FIT_FAMILIES) --unseen-db build/eval/fit/unseen.db
 # The teacher's episodes at seeds no training uses (the pool excludes 1000-1999), for fit.py.
