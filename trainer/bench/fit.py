@@ -24,6 +24,7 @@ from pathlib import Path
 from core.models import Registry
 from core.store.service import TrajectoryStore
 from trainer.dataset import Example, build_student_examples
+from trainer.suites.synthetic.check import parse_seeds
 
 
 def examples_of(db: Path, families: list[str], seeds: set[int] | None,
@@ -87,9 +88,7 @@ def main() -> None:
     ap.add_argument("--style", default="student-items")
     args = ap.parse_args()
     families = args.families.split(",")
-    low, _, high = args.trained.partition("-")
-    sets = {"trained": examples_of(args.db, families, set(range(int(low), int(high or low) + 1)),
-                                   args.style),
+    sets = {"trained": examples_of(args.db, families, set(parse_seeds(args.trained)), args.style),
             "unseen": examples_of(args.unseen_db, families, None, args.style)}
     for split, examples in sets.items():
         print(f"{split}: {len(examples)} steps", flush=True)
