@@ -16,6 +16,7 @@ from core.routing.base import Router
 from core.routing.privacy import PrivacyRouter
 from core.routing.seats import OfflineSeat
 from trainer.dataset import DEFAULT_SOURCES
+from trainer.suites.seeds import parse_seeds
 from trainer.train import PRECISIONS
 
 
@@ -78,7 +79,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     train.add_argument("--jsonl", type=Path, default=None, help="train from an export, not the DB")
     train.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
                        help="episode sources to learn from")
-    train.add_argument("--eval-seeds", default="", help="seeds never trained on, e.g. 1000-1099")
+    train.add_argument("--eval-seeds", type=parse_seeds, default="",
+                       help="seeds never trained on, e.g. 1000-1099")
     train.add_argument("--holdout-tasks", default="", help="task ids never trained on (comma list)")
     train.add_argument("--style", default="student",
                        choices=[*ACTION_FIRST_STYLES, "compact"],
@@ -345,19 +347,6 @@ def cmd_cycle(args: argparse.Namespace) -> int:
 
 # --- train -----------------------------------------------------------------------------------
 
-def int_set(text: str | None) -> set[int]:
-    """"100-199,250" → {100..199, 250}."""
-    out: set[int] = set()
-    for part in (text or "").split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            out.update(range(int(lo), int(hi) + 1))
-        elif part:
-            out.add(int(part))
-    return out
-
-
 def prefix_counts(text: str) -> dict[str, int]:
     """"practice/=5,miniwob/=1" → {"practice/": 5, "miniwob/": 1}."""
     out: dict[str, int] = {}
@@ -388,7 +377,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     holdout = {t.strip() for t in args.holdout_tasks.split(",") if t.strip()}
     result = distill(out_name=args.out, store=None if args.jsonl else open_store(args.db),
                      jsonl=args.jsonl, base=args.base, sources=sources,
-                     eval_seeds=int_set(args.eval_seeds), holdout_tasks=holdout,
+                     eval_seeds=set(args.eval_seeds), holdout_tasks=holdout,
                      config=config, rationale_share=args.rationale_share, merge=args.merge,
                      id_copies=args.id_copies, style=args.style, copies=prefix_counts(args.copies),
                      intents=json.loads(args.intents.read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ from pathlib import Path
 from core.models import Registry
 from core.store.service import TrajectoryStore
 from trainer.dataset import Example, build_student_examples
-from trainer.suites.synthetic.check import parse_seeds
+from trainer.suites.seeds import parse_seeds
 
 
 def examples_of(db: Path, families: list[str], seeds: set[int] | None,
@@ -81,14 +81,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", required=True, help="registry names, comma-separated")
     ap.add_argument("--families", default="settings,contact,signup,errand,profile")
-    ap.add_argument("--trained", default="0-3", help="seeds the pool holds, e.g. 0-3")
+    ap.add_argument("--trained", type=parse_seeds, default="0-3",
+                    help="seeds the pool holds, e.g. 0-3")
     ap.add_argument("--db", type=Path, default=Path("build/distill/distill.db"))
     ap.add_argument("--unseen-db", type=Path, required=True,
                     help="the teacher's episodes at seeds no training uses")
     ap.add_argument("--style", default="student-items")
     args = ap.parse_args()
     families = args.families.split(",")
-    sets = {"trained": examples_of(args.db, families, set(parse_seeds(args.trained)), args.style),
+    sets = {"trained": examples_of(args.db, families, set(args.trained), args.style),
             "unseen": examples_of(args.unseen_db, families, None, args.style)}
     for split, examples in sets.items():
         print(f"{split}: {len(examples)} steps", flush=True)

@@ -20,17 +20,9 @@ from core.loop import EpisodeOptions, EpisodeResult, run_episode
 from core.routing.base import SingleSeatRouter
 from trainer.suites.miniwob.solvers import SOLVERS
 from trainer.suites.miniwob.tasks import MiniWoBTask, dev_task_names, load_task_list
+from trainer.suites.seeds import parse_seeds
 from trainer.suites.sites import SiteServer
 from trainer.teacher import TeacherPolicy
-
-
-def parse_seeds(spec: str) -> list[int]:
-    """`0-4` or `0,3,7`."""
-    seeds: list[int] = []
-    for part in spec.split(","):
-        low, _, high = part.strip().partition("-")
-        seeds.extend(range(int(low), int(high) + 1) if high else [int(low)])
-    return seeds
 
 
 def run_check(names: list[str], seeds: list[int], verbose: bool = False) -> dict[str, list[bool]]:
@@ -62,7 +54,7 @@ def _print_failure(name: str, seed: int, episode: EpisodeResult) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default="", help='"a,b" or "@file" (default: the dev list)')
-    parser.add_argument("--seeds", default="0-4", help='"0-4" or "0,3,7"')
+    parser.add_argument("--seeds", type=parse_seeds, default="0-4", help='"0-4" or "0,3,7"')
     parser.add_argument("-v", "--verbose", action="store_true", help="print failed episodes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -71,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    seeds = parse_seeds(args.seeds)
+    seeds = args.seeds
     started = time.perf_counter()
     results = run_check(names, seeds, args.verbose)
     total = sum(len(r) for r in results.values())

@@ -18,15 +18,11 @@ from collections.abc import Sequence
 from core.browser.session import BrowserSession
 from core.loop import EpisodeResult, run_episode
 from core.routing.base import SingleSeatRouter
+from trainer.suites.seeds import parse_seeds
 from trainer.suites.sites import SiteServer
 from trainer.suites.synthetic.site import families, spec
 from trainer.suites.synthetic.task import SyntheticTask, teacher
 from trainer.suites.synthetic.variety import measure
-
-
-def parse_seeds(text: str) -> range:
-    low, _, high = text.partition("-")
-    return range(int(low), int(high or low) + 1)
 
 
 def run_one(family: str, seed: int, server: SiteServer,
@@ -40,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", action="append", default=[],
                         help="a family, or 'train' / 'heldout' / 'all' (repeatable; default all)")
-    parser.add_argument("--seeds", default="0-9", help="a range like 0-49")
+    parser.add_argument("--seeds", type=parse_seeds, default="0-9", help="e.g. 0-49 or 3,7")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every failed step")
     parser.add_argument("--variety", action="store_true",
                         help="measure how varied the families are instead (no browser)")
@@ -55,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             chosen.append(name)
         else:
             parser.error(f"unknown family {name!r}; known: {', '.join(families())}")
-    seeds = parse_seeds(args.seeds)
+    seeds = args.seeds
     if args.variety:
         for family in dict.fromkeys(chosen):
             v = measure(family, seeds)
