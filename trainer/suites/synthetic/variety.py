@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -53,7 +54,7 @@ class Variety:
     variants: int             # distinct spec.variant records
 
 
-def measure(family: str, seeds: range) -> Variety:
+def measure(family: str, seeds: Sequence[int]) -> Variety:
     intents, phrasings, structures, flows, variants = set(), set(), set(), set(), set()
     mechanisms: Counter[str] = Counter()
     buttons: Counter[str] = Counter()
