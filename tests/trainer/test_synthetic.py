@@ -257,26 +257,81 @@ def test_a_wrong_toggle_fails(server: SiteServer, session: BrowserSession) -> No
     assert result.outcome == "failure", task.last_failures
 
 
-def test_a_value_in_a_field_the_task_does_not_name_fails(server: SiteServer,
-                                                        session: BrowserSession) -> None:
-    """An optional field the task never mentions must be left as the page showed it: the
-    student's typical slip on long forms is a value typed into the wrong, optional field."""
-    spec = synthetic.spec("checkout", 0)
-    assert FieldCheck("address", "phone", "") in spec.checks
-    typed: list[int] = []
-
+def _optional_phone_slip(typed: list[str], solver: Callable[[StepContext], list[tuple[str, str]]]
+                        ) -> Callable[[StepContext], list[tuple[str, str]]]:
+    """The first move types a phone number into checkout's optional field, then `solver`."""
     def slip(ctx: StepContext) -> list[tuple[str, str]]:
         for element in ctx.observation.elements:
             if element.role == "textbox" and "(optional)" in element.name and not typed:
                 typed.append(element.id)
                 return [(f"type [{element.id}] [0536 756 068] [0]", "A value in the wrong field.")]
-        return solve(ctx)
+        return solver(ctx)
+    return slip
 
-    spec = dataclasses.replace(spec, max_steps=spec.max_steps + 2)
-    result, task = _run(spec, server, session, slip)
+
+def test_a_value_in_a_field_the_task_does_not_name_fails(server: SiteServer,
+                                                        session: BrowserSession) -> None:
+    """An optional field the task never mentions must be left as the page showed it: the
+    student's typical slip on long forms is a value typed into the wrong, optional field.
+    (Here the teacher that follows does not put the field back: no guards.)"""
+    spec = synthetic.spec("checkout", 0)
+    assert FieldCheck("address", "phone", "") in spec.checks
+    unguarded = dataclasses.replace(spec, guards=(), max_steps=spec.max_steps + 2)
+    typed: list[str] = []
+    result, task = _run(unguarded, server, session,
+                        _optional_phone_slip(typed, lambda ctx: solve_spec(unguarded, ctx)))
     assert typed, "the page shows no optional field"
     assert result.outcome == "failure"
     assert task.last_failures == ["address.phone is '0536 756 068', expected ''"]
+
+
+def test_the_teacher_puts_back_a_field_the_task_leaves_alone(server: SiteServer,
+                                                            session: BrowserSession) -> None:
+    """The same slip with the teacher's guards: it clears the optional field first, then goes
+    on with the plan, so the slips data holds the recovery instead of a lost episode."""
+    spec = synthetic.spec("checkout", 0)
+    spec = dataclasses.replace(spec, max_steps=spec.max_steps + 2)
+    typed: list[str] = []
+    result, task = _run(spec, server, session, _optional_phone_slip(typed, solve))
+    actions = [str(step.decision.action) for step in result.steps]
+    assert result.outcome == "success", (actions, task.last_failures)
+    slip = actions.index(f"type [{typed[0]}] [0536 756 068] [0]")
+    assert actions[slip + 1] == f"type [{typed[0]}] [] [0]", actions
+    assert "does not change" in result.steps[slip + 1].decision.rationale
+    assert len(actions) == len(spec.plan) + 2  # the slip and its repair, nothing else
+
+
+@pytest.mark.parametrize(("family", "seed"), [("signin", 5), ("contact", 3), ("settings", 8)])
+def test_the_teacher_goes_back_to_a_form_sent_too_early(family: str, seed: int,
+                                                       server: SiteServer,
+                                                       session: BrowserSession) -> None:
+    """The student's commonest lost episode: it sends the form ('Register', 'Save') before
+    the last box is ticked. The history shows the tick never happened, so the teacher goes
+    back, ticks it and sends the form again, and the slips data holds that recovery."""
+    spec = synthetic.spec(family, seed)
+    submit = next(i for i, s in enumerate(spec.plan) if s.effect == "navigate")
+    skipped = spec.plan[submit - 1]
+    assert skipped.kind == "click" and skipped.checked is not None, skipped
+    assert skipped.target is not None and spec.plan[submit].target is not None
+    tick, send = f"'{skipped.target.name}'", spec.plan[submit].target
+    sent: list[str] = []
+
+    def too_early(ctx: StepContext) -> list[tuple[str, str]]:
+        moves = solve(ctx)
+        if not sent and moves and tick in moves[0][1]:  # instead of ticking the box: send
+            button = [e for e in ctx.observation.elements
+                      if e.role == send.role and e.name == send.name][send.nth]
+            sent.append(button.id)
+            return [(f"click [{button.id}]", "Send the form now.")]
+        return moves
+
+    spec = dataclasses.replace(spec, max_steps=spec.max_steps + 4)
+    result, task = _run(spec, server, session, too_early)
+    actions = [str(step.decision.action) for step in result.steps]
+    assert sent, actions
+    assert result.outcome == "success", (actions, task.last_failures)
+    assert "go_back" in actions, actions
+    assert "was sent before" in result.steps[actions.index("go_back")].decision.rationale
 
 
 @pytest.mark.parametrize("family", ["signin", "checkout", "settings", "menu"])

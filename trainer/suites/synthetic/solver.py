@@ -7,6 +7,11 @@ observation shows, so it recovers when the page is not where the plan expected i
   - on that page, each planned step is done, not done, or cannot be told (its target is
     hidden, in a closed tab or menu): a field holding its text, a drop-down showing its option,
     a checkbox in its wanted state, a menu whose item is visible, a banner that is gone;
+  - past a page whose value steps the history never shows done (a slip sent its form too
+    early), it goes back to it;
+  - a field the task leaves alone that no longer shows what the page first showed (a slip
+    ticked or typed there) is put back first (`TaskSpec.guards`: a toggle clicked back, an
+    optional text field cleared);
   - the next move is a visible step left undone behind the furthest done step (a field that
     lost its value), else the first step after it that is not done.
 Targets are found by (role, accessible name, nth) in the observation, as a model would name
@@ -18,9 +23,10 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
-from core.actions import Type
+from core.actions import Select, Type
 from core.browser.views import Element, Observation
-from core.policies.base import StepContext
+from core.policies.base import HistoryItem, StepContext
+from core.policies.formats import ref_name
 from core.privacy.secrets import NO_SECRETS, placeholder
 from core.privacy.task_secrets import lift_task_secrets
 from trainer.suites.synthetic.site import spec_for
@@ -42,6 +48,13 @@ def solve_spec(spec: TaskSpec, context: StepContext) -> Moves:
         return _recover(context, spec)
     lifted = {secret.value: secret.name
               for secret in lift_task_secrets(spec.intent, "", NO_SECRETS)[1].items()}
+    skipped = _skipped(spec, page, context, lifted)
+    if skipped is not None:
+        return [("go_back", f"The form was sent before {_name(skipped.target)} was set: go back "
+                 "to it.")]
+    spoiled = _spoiled(spec, page, context)
+    if spoiled is not None:
+        return _act(spoiled, context)
     step = next_step(tuple(_as_seen(s, lifted) for s in spec.blocks()[page]), context)
     moves = _act(step, context)
     if not moves:
@@ -90,6 +103,66 @@ def status(step: Step, context: StepContext) -> bool | None:
     if step.kind == "select":
         return _norm(element.props.get("value", "")) == _norm(step.text)
     return element.props.get("checked") == ("true" if step.checked else "false")
+
+
+def _skipped(spec: TaskSpec, page: str, context: StepContext,
+             lifted: dict[str, str]) -> Step | None:
+    """A value step of an earlier page of the plan that the history never shows done, though
+    the episode is past that page: a slip sent its form too early (a 'Next' or 'Sign in'
+    before a box was ticked). That page cannot be told from here, only from the history, as
+    a student could tell it; the teacher goes back to it and the re-plan there finishes it."""
+    blocks = spec.blocks()
+    pages = list(blocks)
+    if page not in pages:
+        return None
+    done = [(spec.page_of(item.url), item) for item in context.history if not item.error]
+    for earlier in pages[:pages.index(page)]:
+        for step in blocks[earlier]:
+            if step.effect != "value" or step.target is None:
+                continue
+            step = _as_seen(step, lifted)
+            if not any(where == earlier and _does(item, step) for where, item in done):
+                return step
+    return None
+
+
+def _does(item: HistoryItem, step: Step) -> bool:
+    """The history item did the step: the text typed, the option chosen, or a click on the
+    step's element by name (whether a checkbox ended up ticked its page alone shows)."""
+    action = item.action
+    if step.kind == "type":
+        return isinstance(action, Type) and action.text == step.text
+    if step.kind == "select":
+        return isinstance(action, Select) and _norm(action.option) == _norm(step.text)
+    ref = repr(ref_name(step.target.name)) if step.target else ""
+    return item.described.startswith(f"click {ref}") or \
+        item.described.startswith(f"click {ref[:-1]} of ")
+
+
+def _spoiled(spec: TaskSpec, page: str, context: StepContext) -> Step | None:
+    """A field of this page that the task leaves alone but no longer shows what the page first
+    showed (a slip typed or ticked there). A repair that was just made and did not take is
+    not made again."""
+    obs = context.observation
+    last = str(context.history[-1].action) if context.history else ""
+    for guard in spec.guards:
+        if guard.page != page:
+            continue
+        element = find(obs, guard.target)
+        if element is None or _shows(element, guard):
+            continue
+        moves = _act(guard, context)
+        if moves and moves[0][0] != last:
+            return guard
+    return None
+
+
+def _shows(element: Element, guard: Step) -> bool:
+    """The element is as the page first showed it (a guard is a toggle's state or an empty
+    text field), or cannot tell."""
+    if guard.kind == "click":
+        return element.props.get("checked", "") in ("", "true" if guard.checked else "false")
+    return not element.props.get("value", "").strip()
 
 
 def holds(element: Element, text: str, context: StepContext) -> bool:

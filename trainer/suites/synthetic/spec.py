@@ -105,6 +105,9 @@ class TaskSpec:
     max_steps: int
     plan: tuple[Step, ...]
     checks: tuple[Check, ...]
+    # The fields the task leaves alone, each as a step that puts back what the page first
+    # showed: the teacher takes one only when a slip changed that field (solver.py).
+    guards: tuple[Step, ...] = ()
     # name -> the synthetic value the page expects; never shown in a repr (logs).
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     variant: Mapping[str, str] = field(default_factory=dict, compare=False)

@@ -37,6 +37,7 @@ class Plan:
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
+        self.guards: list[Step] = []  # fields the task leaves alone, as the page shows them
 
     def add(self, page: str, kind: StepKind, target: Target | None, rationale: str,
             text: str = "", effect: Effect = "value", checked: bool | None = None,
@@ -64,6 +65,30 @@ class Plan:
         for f in fields:
             if f.planned:
                 self.field(page, d, f)
+        self.guard(page, d, fields)
+
+    def guard(self, page: str, d: Doc, fields: Sequence[Field]) -> None:
+        """Remember how each field the task leaves alone first shows, where a student could
+        tell it from its own history, so the teacher can put back one that a slip changed
+        (checks_for fails the form otherwise): a checkbox or switch is clicked back, an empty
+        optional text field cleared. Not part of the plan: on its own path the teacher never
+        touches these fields. What a select, a radio group or a pre-filled field showed before
+        a slip no step's prompt holds, so those are left to fail."""
+        for f in fields:
+            if f.planned:
+                continue
+            if f.kind in ("checkbox", "switch"):
+                target = d.targets[f.key]
+                on = bool(f.default)
+                self.guards.append(Step(
+                    page=page, kind="click", target=target, checked=on,
+                    rationale=f"The task does not change {target.describe()}: turn it back "
+                              f"{'on' if on else 'off'}."))
+            elif f.kind not in ("radio", "select") and not f.default:
+                target = d.targets[f.key]
+                self.guards.append(Step(
+                    page=page, kind="type", target=target, text="",
+                    rationale=f"The task does not change {target.describe()}: clear it."))
 
     def field(self, page: str, d: Doc, f: Field) -> None:
         if f.kind == "radio":
@@ -116,6 +141,7 @@ def make_spec(family: str, seed: int, split: Split, intent: str, plan: Plan,
         task_id=f"synthetic/{family}/{seed}", family=family, seed=seed, split=split,
         intent=intent, start_path=f"/synthetic/{family}/{seed}/index.html",
         max_steps=max(5, 2 * len(plan.steps)), plan=tuple(plan.steps), checks=tuple(checks),
+        guards=tuple(plan.guards),
         secrets=dict(secrets or {}), variant=dict(variant or {}))
 
 

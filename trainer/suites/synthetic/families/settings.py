@@ -103,6 +103,7 @@ def build(seed: int) -> Site:
             plan.click("index.html", opener, f"The {section} settings are behind "
                        f"{opener.describe()}: open it.", effect="reveal", reveals=first_target)
         plan.fill("index.html", d, todo)
+    plan.guard("index.html", d, [f for _, fs in sections for f in fs])
     plan.submit("index.html", d, "All the changes are made")
     plan.stop("index.html?saved=1", "", "The settings are saved.")
     changes = [_describe(f, rng) for _, fields in sections for f in fields if f.planned]
