@@ -355,7 +355,8 @@ class ActionFirst:
 
         alts = []
         rules = []
-        typed, answer = ("copied", "copied?") if self.copy else ("text", "text")
+        # Empty is a text too: `type [id] []` clears a field (a value typed in the wrong one).
+        typed, answer = ("copied?", "copied?") if self.copy else ("text", "text")
         if clicks:
             alts.append("act-click")
             rules.append('act-click ::= "click " ( '

@@ -228,4 +228,6 @@ def test_the_copy_grammar_types_and_answers_only_what_the_step_read(tiny_gguf: P
     gbnf = fmt.grammar(ctx)
     assert '"{{secret:site_password}}"' in gbnf and '"tamthor417"' in gbnf
     assert " text " not in gbnf.split("text ::=")[0]  # free text is not reachable
+    # … but an empty one is: `type [id] []` clears a field a slip typed into.
+    assert re.search(r'act-type ::= .*" \[" copied\? "\] \[" \[01\] "\]"', gbnf), gbnf
     assert "[^" in ActionFirst().grammar(ctx)  # without copy it is
