@@ -364,16 +364,18 @@ distill-v21: | build/distill/data-v20.done build/distill/data-v21.done
 	$(V20_TRAIN) --full --base lever-full-$(LEVER_STEPS) --out smollm2-symbiote-v21 \
 		--max-steps 1500 --lr 1e-4 --seed 5 --checkpoint-every 50
 
-# Every figure of a student, one suite after another (run nothing beside it; ~25 min):
+# Every figure of a student, one suite after another (run nothing beside it; ~35 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
 # STUDENT is a shipped model or one the distill targets trained (their registry, DISTILL_HOME;
 # `SYMBIOTE_HOME=$(DISTILL_HOME) symbiote models merge NAME` adds its faster NAME-q8).
-# The held-out families run HELDOUT_EPISODES seeds each (5 episodes at one seed move by one
-# success in five); the MiniWoB lists run MINIWOB_EPISODES seeds each (at one seed, one
-# episode of the dev list is 4 points).
+# The synthetic families run HELDOUT_EPISODES / TRAIN_EPISODES seeds each from 1000 (the
+# lists a new default must not fall below: 40 held-out and 56 training-family episodes; at
+# one seed five episodes move by one success in five); the MiniWoB lists run
+# MINIWOB_EPISODES seeds each (at one seed, one episode of the dev list is 4 points).
 STUDENT ?= smollm2-symbiote-v7
 GROUNDING ?= rules
-HELDOUT_EPISODES ?= 4
+HELDOUT_EPISODES ?= 8
+TRAIN_EPISODES ?= 4
 MINIWOB_EPISODES ?= 3
 bench-student: export SYMBIOTE_HOME = $(DISTILL_HOME)
 bench-student: setup
@@ -382,7 +384,7 @@ bench-student: setup
 	$$bench practice --out $$out/practice.json; \
 	$$bench miniwob --episodes $(MINIWOB_EPISODES) --seed 1000 --out $$out/miniwob.json; \
 	$$bench miniwob --tasks @resources/benchmarks/miniwob-near-heldout.txt --episodes $(MINIWOB_EPISODES) --seed 1000 --out $$out/near.json; \
-	$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
+	$$bench synthetic --split train --episodes $(TRAIN_EPISODES) --seed 1000 --out $$out/syn-train.json; \
 	$$bench synthetic --split heldout --episodes $(HELDOUT_EPISODES) --seed 1000 --out $$out/syn-heldout.json
 
 # The levers of docs/history-wave2.md: 150-step students from the base model on distill-data's
@@ -397,7 +399,7 @@ levers: distill-data
 		$(LEVER_TRAIN) --out lever-$$1 --lora-layers $$2 --copies practice/=5,miniwob/=1,$$3; \
 		bench="$(VENV)/bin/symbiote bench --mode local --small lever-$$1 --grounding off --db $$out/eval.db"; \
 		$$bench practice --out $$out/practice.json; \
-		$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
+		$$bench synthetic --split train --episodes $(TRAIN_EPISODES) --seed 1000 --out $$out/syn-train.json; \
 		$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json; \
 		$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
 	done
