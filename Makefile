@@ -399,7 +399,7 @@ levers: distill-data
 		$(LEVER_TRAIN) --out lever-$$1 --lora-layers $$2 --copies practice/=5,miniwob/=1,$$3; \
 		bench="$(VENV)/bin/symbiote bench --mode local --small lever-$$1 --grounding off --db $$out/eval.db"; \
 		$$bench practice --out $$out/practice.json; \
-		$$bench synthetic --split train --episodes $(TRAIN_EPISODES) --seed 1000 --out $$out/syn-train.json; \
+		$$bench synthetic --split train --episodes 1 --seed 1000 --out $$out/syn-train.json; \
 		$$bench synthetic --split heldout --episodes 1 --seed 1000 --out $$out/syn-heldout.json; \
 		$$bench miniwob --episodes 1 --seed 1000 --out $$out/miniwob.json; \
 	done
