@@ -52,9 +52,9 @@ def solve_spec(spec: TaskSpec, context: StepContext) -> Moves:
     if skipped is not None:
         return [("go_back", f"The form was sent before {_name(skipped.target)} was set: go back "
                  "to it.")]
-    spoiled = _spoiled(spec, page, context)
-    if spoiled is not None:
-        return _act(spoiled, context)
+    repair = _repair(spec, page, context)
+    if repair:
+        return repair
     step = next_step(tuple(_as_seen(s, lifted) for s in spec.blocks()[page]), context)
     moves = _act(step, context)
     if not moves:
@@ -139,10 +139,10 @@ def _does(item: HistoryItem, step: Step) -> bool:
         item.described.startswith(f"click {ref[:-1]} of ")
 
 
-def _spoiled(spec: TaskSpec, page: str, context: StepContext) -> Step | None:
-    """A field of this page that the task leaves alone but no longer shows what the page first
-    showed (a slip typed or ticked there). A repair that was just made and did not take is
-    not made again."""
+def _repair(spec: TaskSpec, page: str, context: StepContext) -> Moves:
+    """The move that puts back a field of this page that the task leaves alone but that no
+    longer shows what the page first showed (a slip typed or ticked there); none when every
+    such field is as it was. A repair that was just made and did not take is not made again."""
     obs = context.observation
     last = str(context.history[-1].action) if context.history else ""
     for guard in spec.guards:
@@ -153,8 +153,8 @@ def _spoiled(spec: TaskSpec, page: str, context: StepContext) -> Step | None:
             continue
         moves = _act(guard, context)
         if moves and moves[0][0] != last:
-            return guard
-    return None
+            return moves
+    return []
 
 
 def _shows(element: Element, guard: Step) -> bool:
