@@ -317,8 +317,8 @@ build/distill/data-v21.done: | $(STAMP)
 	touch $@
 
 # Wider wordings: the training vocabulary (trainer/suites/synthetic/vocab.py) went from 2-4
-# words a concept to 4-8 (new words only, none from the held-out lists), so a student meets a
-# button, label or link it has not memorised on every page, as on the web. The teacher on
+# words a concept to 4 or more, most 4-8 (new words only, none from the held-out lists), so a
+# student meets a button, label or link it has not memorised on every page. The teacher on
 # every training family at seeds no earlier step used, 30 each (420 episodes, ~45 min alone).
 distill-data-v22: build/distill/data-v22.done
 build/distill/data-v22.done: export SYMBIOTE_HOME = $(DISTILL_HOME)

@@ -3,8 +3,8 @@
 Held-out families draw every shared concept (button texts, field labels, link words, layout
 and chrome classes) from the HELDOUT lists, which share no entry with TRAIN: a student
 measured on a held-out family meets the same skills in wordings and layouts it never saw.
-The training lists are the wider ones (4-8 words a concept, from distill-data-v22 on): a
-student that meets several wordings of every concept learns to match the task to the page
+The training lists are the wider ones (4 or more words a concept, from distill-data-v22 on):
+a student that meets several wordings of every concept learns to match the task to the page
 rather than a few memorised button names. Adding a word changes which word a seed draws.
 """
 
