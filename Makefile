@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-v20 distill-v21 lever-full levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -314,6 +314,18 @@ build/distill/data-v21.done: | $(STAMP)
 	mkdir -p build/distill
 	$(SLIPS) synthetic --tasks $(SLIP_FORMS) --episodes 24 --seed 3000 \
 		--out build/distill/slips-forms.json
+	touch $@
+
+# Wider wordings: the training vocabulary (trainer/suites/synthetic/vocab.py) went from 2-4
+# words a concept to 4 or more, most 4-8 (new words only, none from the held-out lists), so a
+# student meets a button, label or link it has not memorised on every page. The teacher on
+# every training family at seeds no earlier step used, 30 each (420 episodes, ~45 min alone).
+distill-data-v22: build/distill/data-v22.done
+build/distill/data-v22.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v22.done: | $(STAMP)
+	mkdir -p build/distill
+	$(TEACHER) synthetic --split train --episodes 30 --seed 4000 \
+		--out build/distill/teacher-synthetic-v22.json
 	touch $@
 
 # v20: v16 + v17's recipe from the base model on the whole pool with v18's fresh episodes in

@@ -154,8 +154,11 @@ def test_a_record_is_read_on_its_own_page() -> None:
         kinds.add(variant["domain"])
         assert answer and answer in end, spec.task_id
         shown = re.sub(r"<style.*?</style>|<[^>]+>", "\n", start)
-        if len(answer) > 3 and variant.get("ask") != "line":  # (a line of one item: its price)
-            assert answer not in shown, spec.task_id
+        if len(answer) > 3 and answer in shown:
+            # only a cart's one item of quantity 1 may coincide: its line total and the
+            # subtotal are that item's price, which the shop's front page lists
+            assert variant.get("ask") in ("line", "Subtotal"), spec.task_id
+            assert f"<p>{answer}</p>" in start, spec.task_id
     assert len(kinds) >= 5, kinds
 
 
@@ -301,14 +304,20 @@ def test_the_teacher_puts_back_a_field_the_task_leaves_alone(server: SiteServer,
     assert len(actions) == len(spec.plan) + 2  # the slip and its repair, nothing else
 
 
-@pytest.mark.parametrize(("family", "seed"), [("signin", 5), ("contact", 3), ("settings", 8)])
-def test_the_teacher_goes_back_to_a_form_sent_too_early(family: str, seed: int,
-                                                       server: SiteServer,
+def _ends_on_a_tick(spec: TaskSpec) -> bool:
+    submit = next((i for i, s in enumerate(spec.plan) if s.effect == "navigate"), 0)
+    return submit > 0 and spec.plan[submit - 1].kind == "click" \
+        and spec.plan[submit - 1].checked is not None
+
+
+@pytest.mark.parametrize("family", ["signin", "contact", "settings"])
+def test_the_teacher_goes_back_to_a_form_sent_too_early(family: str, server: SiteServer,
                                                        session: BrowserSession) -> None:
     """The student's commonest lost episode: it sends the form ('Register', 'Save') before
     the last box is ticked. The history shows the tick never happened, so the teacher goes
     back, ticks it and sends the form again, and the slips data holds that recovery."""
-    spec = synthetic.spec(family, seed)
+    specs = (synthetic.spec(family, seed) for seed in range(60))
+    spec = next(s for s in specs if _ends_on_a_tick(s))  # the first form that ends on a box
     submit = next(i for i, s in enumerate(spec.plan) if s.effect == "navigate")
     skipped = spec.plan[submit - 1]
     assert skipped.kind == "click" and skipped.checked is not None, skipped

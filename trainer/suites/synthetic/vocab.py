@@ -3,6 +3,9 @@
 Held-out families draw every shared concept (button texts, field labels, link words, layout
 and chrome classes) from the HELDOUT lists, which share no entry with TRAIN: a student
 measured on a held-out family meets the same skills in wordings and layouts it never saw.
+The training lists are the wider ones (4 or more words a concept, from distill-data-v22 on):
+a student that meets several wordings of every concept learns to match the task to the page
+rather than a few memorised button names. Adding a word changes which word a seed draws.
 """
 
 from __future__ import annotations
@@ -12,29 +15,50 @@ from types import MappingProxyType
 from trainer.suites.synthetic.spec import Split
 
 _TRAIN: dict[str, tuple[str, ...]] = {
-    "next": ("Next", "Continue", "Save and continue", "Next step"),
-    "submit": ("Submit", "Send", "Send message", "Send request"),
-    "save": ("Save", "Save changes", "Apply", "Update settings"),
-    "confirm": ("Confirm", "Yes", "OK", "Yes, continue"),
-    "cancel": ("Cancel", "Never mind", "Go back", "No"),
-    "email": ("Email", "E-mail address", "Your email", "Email address"),
-    "name": ("Full name", "Name", "Your name"),
-    "first": ("First name", "Given name"),
-    "last": ("Last name", "Surname"),
-    "password": ("Password", "Your password"),
-    "phone": ("Phone", "Phone number", "Telephone"),
-    "street": ("Street address", "Address line 1", "Street"),
-    "city": ("City", "Town or city"),
-    "postal": ("ZIP code", "Postal code", "Postcode"),
-    "nav": ("Home", "Products", "About", "Help", "Blog", "Pricing", "Careers", "Support"),
-    "footer": ("Privacy", "Terms", "Contact us", "Cookies", "Status", "Press"),
-    "promo": ("Learn more", "Try it free", "See offers", "Get started"),
-    "subscribe": ("Subscribe", "Join"),
+    "next": ("Next", "Continue", "Save and continue", "Next step",
+             "Keep going", "Move on", "Go on", "Continue to next step"),
+    "submit": ("Submit", "Send", "Send message", "Send request",
+               "Post", "Send now", "Submit form", "Done"),
+    "save": ("Save", "Save changes", "Apply", "Update settings",
+             "Save preferences", "Update", "Save now", "Apply changes"),
+    "confirm": ("Confirm", "Yes", "OK", "Yes, continue",
+                "I'm sure", "Yes, please", "Go ahead", "OK, confirm"),
+    "cancel": ("Cancel", "Never mind", "Go back", "No",
+               "Leave it", "Skip", "Stop", "Cancel request"),
+    "email": ("Email", "E-mail address", "Your email", "Email address",
+              "Work email", "Your e-mail", "E-mail", "Email ID"),
+    "name": ("Full name", "Name", "Your name",
+             "Your full name", "Contact name", "Full legal name"),
+    "first": ("First name", "Given name",
+              "Your first name", "First"),
+    "last": ("Last name", "Surname",
+             "Your last name", "Last"),
+    "password": ("Password", "Your password",
+                 "Account password", "Enter password", "Login password"),
+    "phone": ("Phone", "Phone number", "Telephone",
+              "Phone no.", "Contact number", "Tel.", "Your phone"),
+    "street": ("Street address", "Address line 1", "Street",
+               "Address", "Street name", "Street line"),
+    "city": ("City", "Town or city",
+             "Town", "City / town", "Your city"),
+    "postal": ("ZIP code", "Postal code", "Postcode",
+               "ZIP", "Post code", "ZIP / Postal"),
+    "nav": ("Home", "Products", "About", "Help", "Blog", "Pricing", "Careers", "Support",
+            "Catalog", "News", "Features", "Docs", "Community", "Partners", "Events"),
+    "footer": ("Privacy", "Terms", "Contact us", "Cookies", "Status", "Press",
+               "Terms of use", "Cookie settings", "Security", "Jobs", "Investors"),
+    "promo": ("Learn more", "Try it free", "See offers", "Get started",
+              "Shop now", "Claim offer", "Start trial", "View deals"),
+    "subscribe": ("Subscribe", "Join",
+                  "Get updates", "Notify me", "Stay in touch"),
     "layout": ("single", "two-col", "card", "wide"),
     "chrome": ("topnav", "sidebar", "plain", "topnav"),
-    "cookie_accept": ("Accept all", "Allow cookies", "Accept", "I agree"),
-    "cookie_reject": ("Reject all", "Only necessary", "Decline", "Reject non-essential"),
-    "cookie_ok": ("Got it", "OK, understood"),
+    "cookie_accept": ("Accept all", "Allow cookies", "Accept", "I agree",
+                      "Accept cookies", "Allow all", "Yes, accept"),
+    "cookie_reject": ("Reject all", "Only necessary", "Decline", "Reject non-essential",
+                      "Deny", "Reject cookies", "Use necessary cookies only"),
+    "cookie_ok": ("Got it", "OK, understood",
+                  "Okay", "Thanks", "Noted"),
 }
 
 _HELDOUT: dict[str, tuple[str, ...]] = {
