@@ -304,11 +304,11 @@ def test_the_teacher_puts_back_a_field_the_task_leaves_alone(server: SiteServer,
     assert len(actions) == len(spec.plan) + 2  # the slip and its repair, nothing else
 
 
-def _ends_on_a_tick(spec: TaskSpec) -> bool:
-    """Whether the step before the form is sent ticks a box."""
+def _send_after_a_tick(spec: TaskSpec) -> int | None:
+    """The plan's step that sends the form, when the step before it ticks a box."""
     submit = next((i for i, s in enumerate(spec.plan) if s.effect == "navigate"), 0)
     last = spec.plan[submit - 1]
-    return submit > 0 and last.kind == "click" and last.checked is not None
+    return submit if submit > 0 and last.kind == "click" and last.checked is not None else None
 
 
 @pytest.mark.parametrize("family", ["signin", "contact", "settings"])
@@ -318,8 +318,8 @@ def test_the_teacher_goes_back_to_a_form_sent_too_early(family: str, server: Sit
     the last box is ticked. The history shows the tick never happened, so the teacher goes
     back, ticks it and sends the form again, and the slips data holds that recovery."""
     specs = (synthetic.spec(family, seed) for seed in range(60))
-    spec = next(s for s in specs if _ends_on_a_tick(s))  # the first form that ends on a box
-    submit = next(i for i, s in enumerate(spec.plan) if s.effect == "navigate")
+    spec, submit = next((s, i) for s in specs  # the first form that ends on a box
+                        if (i := _send_after_a_tick(s)) is not None)
     skipped = spec.plan[submit - 1]
     assert skipped.target is not None and spec.plan[submit].target is not None
     tick, send = f"'{skipped.target.name}'", spec.plan[submit].target
