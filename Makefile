@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 lever-full levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -393,6 +393,18 @@ distill-v22: | build/distill/data-v22.done
 	$(VENV)/bin/python -m trainer.blend --out smollm2-symbiote-v22 \
 		--part smollm2-symbiote-v19=0.5 --part smollm2-symbiote-v22a=0.5
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v22
+
+# v23: a test of why v19 loses the end of long forms (wrong box, last toggle skipped, one
+# field given another's value): its prompt shows only the last 4 actions (HISTORY_STEPS), so
+# on an eight-step form the first steps are gone when the boxes come. v22a's data and recipe
+# exactly (the same batches: seed 6), but the student is taught to read the last 8 actions
+# (`--history 8`, stored in its registry entry, so the agent shows it 8). Not blended: a
+# blend has one prompt format, and v19 reads 4. About 45 min alone.
+distill-v23: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v23: | build/distill/data-v22.done
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23 --eval-seeds 0-3999 \
+		--copies practice/=2,synthetic/=0 --max-steps 400 --lr 1e-4 --seed 6 --history 8
+	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23
 
 # Every figure of a student, one suite after another (run nothing beside it; ~35 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).

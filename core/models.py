@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ModelError
 from core.paths import RESOURCES, cache_dir, user_data_dir
+from core.prompts import HISTORY_STEPS
 
 log = logging.getLogger(__name__)
 GGUF_MAGIC = b"GGUF"
@@ -37,6 +38,8 @@ class ModelEntry(BaseModel):
     quant: str = ""                # merged: the merged file's quantization (Q8_0)
     chat_template: str = "chatml"
     prompt_style: Literal["full", "compact", "student", "student-items"] = "full"
+    # earlier steps an action-first student reads (the number it was trained with)
+    history_steps: int = Field(default=HISTORY_STEPS, ge=1, le=32)
     n_ctx_train: int = 2048
     license: str = ""
     provenance: dict[str, object] = Field(default_factory=dict)
@@ -174,7 +177,8 @@ class Registry:
             name=f"{name}-{quant.lower().split('_')[0]}", kind="merged", base=entry.base,
             adapter=str(resolve_path(entry.adapter, root).resolve()), quant=quant,
             chat_template=entry.chat_template, prompt_style=entry.prompt_style,
-            n_ctx_train=entry.n_ctx_train, license=entry.license,
+            history_steps=entry.history_steps, n_ctx_train=entry.n_ctx_train,
+            license=entry.license,
             provenance={"merged_from": name, "how": "symbiote models merge (core.llm.merge)"})
         self._resolve_entry(merged, self.user_dir)  # builds it: a bad adapter fails before .add
         self.add(merged)

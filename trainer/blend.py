@@ -105,13 +105,16 @@ def blend(registry: Registry, out_name: str, weights: dict[str, float]) -> Model
             raise ModelError(f"{name} is not a LoRA adapter; only adapters blend")
         if entries and entry.base != entries[0].base:
             raise ModelError(f"{name} adapts {entry.base}, the others {entries[0].base}")
+        if entries and entry.history_steps != entries[0].history_steps:
+            raise ModelError(f"{name} reads {entry.history_steps} earlier steps, the others "
+                             f"{entries[0].history_steps}: a blend has one prompt format")
         entries.append(entry)
         parts.append((resolve_path(entry.adapter, root), weight))
     out = registry.user_dir.resolve() / "models" / f"{out_name}.lora.gguf"
     blend_adapters(parts, out)
     first = entries[0]
     entry = ModelEntry(name=out_name, kind="adapter", base=first.base, adapter=str(out),
-                       prompt_style=first.prompt_style,
+                       prompt_style=first.prompt_style, history_steps=first.history_steps,
                        chat_template=first.chat_template, n_ctx_train=first.n_ctx_train,
                        license=first.license,
                        provenance={"blended_from": weights,

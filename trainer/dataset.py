@@ -244,14 +244,15 @@ class StudentStep:
 
 
 def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
-                  items: bool = False) -> list[StudentStep | None]:
+                  items: bool = False, history: int = HISTORY_STEPS) -> list[StudentStep | None]:
     """Every step of `episode` in the student's format (None for a failed one, which is no
     demonstration). Credentials written in the task are lifted to placeholders exactly as
     the loop lifts them at run time (core.privacy.task_secrets), so the student learns to
     type `{{secret:…}}` and never sees the value. `mapping` renumbers every id. `items`
     ("student-items") names repeated controls by their item in the observation and the
     target, as core.policies.formats.ActionFirst does at run time; the history keeps the
-    plain name, as the loop records it."""
+    plain name, as the loop records it. `history`: how many earlier steps a prompt shows
+    (the trained model's registry `history_steps`, which the loop then shows it)."""
     intent, lifted = lift_task_secrets(episode.intent, episode.start_url, NO_SECRETS)
     swaps = [(s.value, placeholder(s.name)) for s in lifted.items()]
 
@@ -293,7 +294,7 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
             out.append(None)
             continue
         past = [history_line(named[j], episode.steps[j].error, no_effect[j])
-                for j in range(max(0, i - HISTORY_STEPS), i)]
+                for j in range(max(0, i - history), i)]
         observation = with_items(step.observation, page_items[i])
         user = student_user_prompt(intent, ids(clean(observation)), past,
                                    [clean(n) for n in step.notes])
@@ -305,7 +306,8 @@ def student_steps(episode: EpisodeRecord, mapping: dict[str, str] | None = None,
 def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_copies: int = 0,
                            intents: Mapping[str, list[str]] | None = None,
                            copies: Mapping[str, int] | None = None,
-                           style: str = "student") -> list[Example]:
+                           style: str = "student",
+                           history: int = HISTORY_STEPS) -> list[Example]:
     """Action-first examples: every successful step, plus `id_copies` renumbered copies
     (`copies` overrides that number by task-id prefix, e.g. {"practice/": 5}: a suite with
     few episodes is seen more often, each copy renumbered and, with `intents`, rephrased).
@@ -327,7 +329,8 @@ def build_student_examples(episodes: list[EpisodeRecord], *, seed: int = 0, id_c
             if phrasings and copy > 0:
                 shown = episode.model_copy(update={"intent": rng.choice(phrasings)})
             try:
-                steps = student_steps(shown, mapping, items=style == "student-items")
+                steps = student_steps(shown, mapping, items=style == "student-items",
+                                      history=history)
             except (ActionParseError, ValueError) as exc:
                 log.warning("episode %s skipped: %s", episode.id, exc)
                 break

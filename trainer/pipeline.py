@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.models import ModelEntry, Registry, resolve_path
 from core.policies.formats import ACTION_FIRST_STYLES
+from core.prompts import HISTORY_STEPS
 from core.store.service import TrajectoryStore
 from trainer.dataset import (
     build_examples,
@@ -66,13 +67,16 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
             progress: bool = True, continue_training: bool = True,
             id_copies: int = 0, style: str = "student",
             intents: dict[str, list[str]] | None = None,
-            copies: dict[str, int] | None = None) -> DistillResult:
+            copies: dict[str, int] | None = None,
+            history: int = HISTORY_STEPS) -> DistillResult:
     """Distill `out_name` from `base`. When `base` is an adapter whose PEFT weights are known,
     training continues from them (the cycle's round after round); otherwise a fresh LoRA
     starts from the adapter's base model. Adapters are never stacked; a full fine-tune
     (`config.full`) starts from a base or an earlier full fine-tune. `style` is the step
     format the student learns (core.policies.formats: "student" action-first, or the legacy
-    "compact" reason-first); `intents` other phrasings of tasks' objectives (by task id)."""
+    "compact" reason-first); `intents` other phrasings of tasks' objectives (by task id);
+    `history` how many earlier steps an action-first prompt shows (registered with the
+    model, so the loop shows it as many)."""
     registry = registry or Registry()
     resolved = registry.resolve(base)
     continued_from = None
@@ -94,7 +98,8 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
     train_eps = split(episodes, eval_seeds, holdout_tasks)
     if style in ACTION_FIRST_STYLES:
         examples = build_student_examples(train_eps, seed=config.seed, id_copies=id_copies,
-                                          intents=intents, copies=copies, style=style)
+                                          intents=intents, copies=copies, style=style,
+                                          history=history)
     else:
         examples = build_examples(train_eps, prompt_style=style,
                                   rationale_share=rationale_share, seed=config.seed,
@@ -119,14 +124,15 @@ def distill(*, out_name: str, store: TrajectoryStore | None = None, jsonl: Path 
         "eval_seeds_excluded": f"{min(eval_seeds)}-{max(eval_seeds)}" if eval_seeds else "",
         "holdout_tasks": sorted(holdout_tasks), "hyperparameters": config.__dict__,
         "id_copies": id_copies, "copies": copies or {}, "rationale_share": rationale_share,
-        "style": style,
+        "style": style, "history_steps": history,
         "steps": result.steps, "train_s": round(result.train_s, 1),
         "train_tokens_per_s": round(result.tokens_per_s, 1), "final_loss": result.final_loss,
         "device": result.device, "precision": result.precision,
     }
     entry = register(registry, out_name, resolved, gguf, merged=merge, provenance=provenance,
                      peft_dir=None if result.full else result.weights_dir,
-                     hf_dir=result.weights_dir if result.full else None, style=style)
+                     hf_dir=result.weights_dir if result.full else None, style=style,
+                     history=history)
     (workdir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
     return DistillResult(entry, gguf, provenance)
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from core.errors import SymbioteError
 from core.models import ModelEntry, Registry, ResolvedModel, resolve_path
+from core.prompts import HISTORY_STEPS
 from trainer.dataset import Example
 from trainer.gguf import convert_hf_to_gguf, convert_lora_to_gguf
 
@@ -442,18 +443,21 @@ def export_merged(result: TrainResult, base_hf: Path, out: Path,
 
 def register(registry: Registry, name: str, base: ResolvedModel, gguf: Path, *, merged: bool,
              provenance: dict[str, object], peft_dir: Path | None = None,
-             hf_dir: Path | None = None, style: str = "student") -> ModelEntry:
+             hf_dir: Path | None = None, style: str = "student",
+             history: int = HISTORY_STEPS) -> ModelEntry:
     """The new model's registry entry. `hf_dir`: a full fine-tune's own weights, which a
     later run trains on from (prepare_base), as it would from a base model."""
     if merged:
         entry = ModelEntry(name=name, kind="distilled", gguf=str(gguf),
                            hf_dir=str(hf_dir) if hf_dir else "",
-                           prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
+                           prompt_style=style, history_steps=history,
+                           provenance=provenance)  # type: ignore[arg-type]
     else:
         entry = ModelEntry(name=name, kind="adapter", base=base.entry.name
                            if base.entry.kind not in ("adapter", "merged")
                            else base.entry.base,
                            adapter=str(gguf), peft_dir=str(peft_dir) if peft_dir else "",
-                           prompt_style=style, provenance=provenance)  # type: ignore[arg-type]
+                           prompt_style=style, history_steps=history,
+                           provenance=provenance)  # type: ignore[arg-type]
     registry.add(entry)
     return entry

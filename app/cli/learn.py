@@ -12,6 +12,7 @@ from core.agent import build_router, small_policy
 from core.errors import ConfigError
 from core.models import Registry
 from core.policies.formats import ACTION_FIRST_STYLES
+from core.prompts import HISTORY_STEPS
 from core.routing.base import Router
 from core.routing.privacy import PrivacyRouter
 from core.routing.seats import OfflineSeat
@@ -87,6 +88,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                        help="the step format the student learns: student (action-first, the "
                             "element named), student-items (the same, repeated controls "
                             "named by their item) or compact (v1-v4's reason-first)")
+    train.add_argument("--history", type=int, default=HISTORY_STEPS,
+                       help="earlier steps an action-first prompt shows; registered with the "
+                            "model, so the agent shows it as many (default %(default)s)")
     train.add_argument("--intents", type=Path, default=None,
                        help="JSON {task id: [other phrasings]} for renumbered copies")
     train.add_argument("--copies", default="",
@@ -380,6 +384,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                      eval_seeds=set(args.eval_seeds), holdout_tasks=holdout,
                      config=config, rationale_share=args.rationale_share, merge=args.merge,
                      id_copies=args.id_copies, style=args.style, copies=prefix_counts(args.copies),
+                     history=args.history,
                      intents=json.loads(args.intents.read_text(encoding="utf-8"))
                      if args.intents else None)
     p = result.provenance

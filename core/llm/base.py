@@ -77,6 +77,7 @@ class LanguageModel(Protocol):
 
     name: str
     prompt_style: str
+    history_steps: int  # earlier steps the prompt shows (what the model was trained with)
     n_ctx: int
 
     def tokenize(self, text: str) -> list[int]: ...

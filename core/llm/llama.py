@@ -21,6 +21,7 @@ import numpy as np
 from core.errors import ModelError
 from core.llm.base import Floor, Generation, LLMSettings, logprob_after
 from core.models import ResolvedModel, check_gguf
+from core.prompts import HISTORY_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,14 @@ class LlamaModel:
 
     def __init__(self, model_path: Path, lora_path: Path | None = None,
                  settings: LLMSettings | None = None, name: str | None = None,
-                 prompt_style: str = "full"):
+                 prompt_style: str = "full", history_steps: int = HISTORY_STEPS):
         from llama_cpp import Llama, LlamaGrammar  # heavy import, only when a model is used
 
         self._grammar_cls = LlamaGrammar
         self.settings = settings or LLMSettings()
         self.name = name or model_path.stem
         self.prompt_style = prompt_style
+        self.history_steps = history_steps
         check_gguf(model_path)
         if lora_path is not None:
             check_gguf(lora_path)
@@ -66,7 +68,8 @@ class LlamaModel:
     def from_resolved(cls, resolved: ResolvedModel,
                       settings: LLMSettings | None = None) -> LlamaModel:
         return cls(resolved.model_path, resolved.lora_path, settings, name=resolved.name,
-                   prompt_style=resolved.prompt_style)
+                   prompt_style=resolved.prompt_style,
+                   history_steps=resolved.entry.history_steps)
 
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)

@@ -299,6 +299,7 @@ class ActionFirst:
     copy: bool = False   # typed text and answers only copied from what the step read
     no_loops: bool = False  # a click taken REVISIT_LIMIT times from this page state left out
     items: bool = False  # repeated controls named by their item (`item_names`)
+    history: int = HISTORY_STEPS  # earlier steps shown: the registry's `history_steps`
 
     def system(self) -> str:
         return system_prompt(self.style)
@@ -308,7 +309,7 @@ class ActionFirst:
 
     def user(self, context: StepContext, max_observation_chars: int | None = None) -> str:
         past = [history_line(item.described or item.action.to_text(), item.error,
-                             item.no_effect) for item in context.history[-HISTORY_STEPS:]]
+                             item.no_effect) for item in context.history[-self.history:]]
         observation = with_items(context.observation.text(max_observation_chars),
                                  self.item_names(context.observation))
         return student_user_prompt(context.intent, observation, past, context.notes)
@@ -404,13 +405,14 @@ class ActionFirst:
 ACTION_FIRST_STYLES = ("student", "student-items")
 
 
-def format_for(style: str, copy: bool = False,
-               no_loops: bool = False) -> ReasonFirst | ActionFirst:
+def format_for(style: str, copy: bool = False, no_loops: bool = False,
+               history: int = HISTORY_STEPS) -> ReasonFirst | ActionFirst:
     """The step format of a registry `prompt_style` ("student-items": action-first with
     repeated controls named by their item); `copy` (action-first only) restricts typed text
     and answers to copies of what the step read, `no_loops` leaves out a click that went
-    round (REVISIT_LIMIT)."""
+    round (REVISIT_LIMIT); `history` is how many earlier steps an action-first prompt shows
+    (the registry's `history_steps`: what the student was trained with)."""
     if style in ACTION_FIRST_STYLES:
         return ActionFirst(style=style, copy=copy, no_loops=no_loops,
-                           items=style == "student-items")
+                           items=style == "student-items", history=history)
     return ReasonFirst(style)

@@ -49,7 +49,8 @@ class LocalPolicy:
         self.seed = seed
         self.format = format_for(llm.prompt_style,
                                  copy=grounding is not None and grounding.copies_text,
-                                 no_loops=grounding is not None)
+                                 no_loops=grounding is not None,
+                                 history=llm.history_steps)
         # Grounding reads the reason, which only a reason-first model writes before acting.
         # An action-first student gets the helps that fit it instead, when configured: the
         # most likely whole action over the page's action kinds (`_most_likely_kind`, by its

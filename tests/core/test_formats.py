@@ -133,6 +133,16 @@ def test_a_click_taken_twice_from_the_same_page_state_is_not_offered_there_again
         context((moved, came_back, moved, came_back)))
 
 
+def test_the_history_shows_as_many_earlier_steps_as_the_model_was_trained_with() -> None:
+    steps = tuple(HistoryItem(Click(str(i)), described=f"click 'Step {i}' [{i}]")
+                  for i in range(1, 8))
+    default = ActionFirst().user(context(steps))
+    assert "'Step 3'" not in default and "'Step 4'" in default and "'Step 7'" in default
+    longer = format_for("student-items", history=8).user(context(steps))
+    assert all(f"click 'Step {i}' [{i}]" in longer for i in range(1, 8))
+    assert longer.index("'Step 1'") < longer.index("'Step 7'")
+
+
 def test_the_user_prompt_puts_what_stays_first() -> None:
     text = student_user_prompt("Do it", "URL: x\n[1] button 'B'", ["click 'B' [1]"], ["n"])
     assert text.splitlines()[0] == "OBJECTIVE: Do it"

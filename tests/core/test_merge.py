@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
+from core.llm.llama import LlamaModel
 from core.llm.merge import merge_lora
 from core.models import ModelEntry, Registry
 from core.paths import RESOURCES
+from core.policies.local import LocalPolicy
 
 ADAPTER = RESOURCES / "adapters" / "smollm2-symbiote-v7.lora.gguf"
 PROMPT = ("<|im_start|>user\nOBJECTIVE: Sign in as bob with {{secret:pw}}\nOBSERVATION:\n"
@@ -94,7 +96,8 @@ def test_a_users_adapter_is_merged_on_request(monkeypatch: pytest.MonkeyPatch, t
     bad = tmp_path / "bad.lora.gguf"
     bad.write_bytes(b"GGUF" + b"\0" * 64)
     Registry().add(ModelEntry(name="mine", kind="adapter", base="smollm2-135m-instruct",
-                              adapter=str(mine), prompt_style="student-items"))
+                              adapter=str(mine), prompt_style="student-items",
+                              history_steps=8))
     Registry().add(ModelEntry(name="broken", kind="adapter", base="smollm2-135m-instruct",
                               adapter=str(bad)))
 
@@ -102,6 +105,9 @@ def test_a_users_adapter_is_merged_on_request(monkeypatch: pytest.MonkeyPatch, t
     assert "added mine-q8" in capsys.readouterr().out
     resolved = Registry().resolve("mine-q8")  # a new registry reads it back from models.json
     assert resolved.lora_path is None and resolved.prompt_style == "student-items"
+    # the history length the adapter was trained with reaches the step format of its merge
+    assert resolved.entry.history_steps == 8
+    assert LocalPolicy(LlamaModel.from_resolved(resolved)).format.history == 8
     assert resolved.model_path.parent == tmp_path / "cache" / "merged"
     assert resolved.entry.provenance["merged_from"] == "mine"
 

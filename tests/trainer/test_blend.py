@@ -87,3 +87,19 @@ def test_blend_registers_an_adapter_of_the_same_base(tmp_path: Path) -> None:
     assert resolved.lora_path == Path(entry.adapter) and resolved.lora_path.is_file()
     with pytest.raises(ModelError, match="not a LoRA adapter"):
         blend(registry, "bad", {"smollm2-135m-instruct": 1.0})
+
+
+def test_adapters_that_read_different_histories_do_not_blend(tmp_path: Path) -> None:
+    """A blend has one prompt format: parts trained on different history lengths are one
+    clear error, before any file is written."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models.json").write_text(json.dumps({"models": []}))
+    registry = Registry(home)
+    v7 = registry.get("smollm2-symbiote-v7")[0]
+    registry.add(v7.model_copy(update={"name": "v7-h8", "history_steps": 8,
+                                       "adapter": str(V7)}))
+    with pytest.raises(ModelError, match="reads 8 earlier steps, the others 4"):
+        blend(registry, "mixed", {"smollm2-symbiote-v6": 0.5, "v7-h8": 0.5})
+    assert not (home / "models" / "mixed.lora.gguf").exists()
+    assert blend(registry, "same", {"v7-h8": 1.0}).history_steps == 8

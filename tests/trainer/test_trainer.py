@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from core.actions import Click
 from core.browser.views import parse_observation_text
 from core.llm.base import LLMSettings
 from core.llm.llama import LlamaModel
-from core.policies.base import StepContext
+from core.policies.base import HistoryItem, StepContext
 from core.policies.formats import ActionFirst
 from core.store.views import EpisodeRecord, StepRecord
 from trainer.dataset import (
@@ -175,6 +176,28 @@ def test_items_are_taught_as_the_run_time_format_shows_them() -> None:
     assert "click 'Open' [4]" in second.prompt  # history as core.loop describes the step
     plain = build_student_examples([ep])
     assert all("of" not in e.prompt + e.target for e in plain)
+
+
+def test_a_longer_history_is_taught_as_the_run_time_format_shows_it() -> None:
+    """`history` (the registry's `history_steps`) sets how many earlier steps a training
+    prompt holds; the last step's prompt is the one ActionFirst(history=...) renders."""
+    page = "URL: http://x/form\n" + "\n".join(f"[{i}] button 'B{i}'" for i in range(1, 8))
+    steps = [StepRecord(idx=i, url="http://x/", observation=page, action=f"click [{i + 1}]")
+             for i in range(6)]
+    ep = EpisodeRecord(**{**episode(1, 1, "click [1]", task="synthetic/settings/1").__dict__,
+                          "intent": "Press them all.", "steps": steps})
+
+    def last_prompt(history: int) -> str:
+        return max((e.prompt for e in build_student_examples([ep], history=history)),
+                   key=lambda p: p.count("click 'B"))
+
+    assert last_prompt(4).count("click 'B") == 4 and last_prompt(8).count("click 'B") == 5
+    fmt = ActionFirst(history=8)
+    done = tuple(HistoryItem(Click(str(i)), described=f"click 'B{i}' [{i}]", no_effect=True)
+                 for i in range(1, 6))  # the page is the same at every step
+    shown = fmt.user(StepContext(intent="Press them all.", history=done,
+                                 observation=parse_observation_text(page)))
+    assert shown in last_prompt(8)
 
 
 def test_copies_move_the_loopback_port_through_the_episode_and_leave_the_original() -> None:
