@@ -396,14 +396,16 @@ distill-v22: | build/distill/data-v22.done
 
 # v23: a test of why v19 loses the end of long forms (wrong box, last toggle skipped, one
 # field given another's value): its prompt shows only the last 4 actions (HISTORY_STEPS), so
-# on an eight-step form the first steps are gone when the boxes come. v22a's data and recipe
-# exactly (the same batches: seed 6), but the student is taught to read the last 8 actions
-# (`--history 8`, stored in its registry entry, so the agent shows it 8). Not blended: a
-# blend has one prompt format, and v19 reads 4. About 45 min alone.
+# on an eight-step form the first steps are gone when the boxes come. v22a's data, rate and
+# batch order (seed 6), but the student is taught to read the last 8 actions (`--history 8`,
+# stored in its registry entry, so the agent shows it 8), and for 120 steps, not 400: on an
+# AVX2-only CPU (no AMX, so fp32) training runs at about 105 tokens/s, where v22a had 283, and
+# 400 steps would take over two hours. Not blended: a blend has one prompt format, and v19
+# reads 4. About 45 min alone on such a machine.
 distill-v23: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v23: | build/distill/data-v22.done
 	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23 --eval-seeds 0-3999 \
-		--copies practice/=2,synthetic/=0 --max-steps 400 --lr 1e-4 --seed 6 --history 8
+		--copies practice/=2,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 8
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23
 
 # Every figure of a student, one suite after another (run nothing beside it; ~35 min):

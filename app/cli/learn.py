@@ -372,6 +372,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.checkpoint_every < 1:
         raise ConfigError("--checkpoint-every wants a number of steps >= 1, "
                           f"got {args.checkpoint_every}")
+    if not 1 <= args.history <= 32:
+        raise ConfigError(f"--history wants 1-32 earlier steps, got {args.history}")
+    if args.history != HISTORY_STEPS and args.style not in ACTION_FIRST_STYLES:
+        raise ConfigError(f"--history sets the action-first prompt; --style {args.style} "
+                          f"always shows the last {HISTORY_STEPS} steps")
     config = TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                          threads=args.threads, max_steps=args.max_steps,
                          lora_layers=args.lora_layers, max_len=args.max_len,

@@ -447,3 +447,13 @@ def test_a_checkpoint_interval_below_one_step_is_refused(
 
     assert main(["train", "--checkpoint-every", "0", "--out", "x"]) != 0
     assert "--checkpoint-every wants a number of steps >= 1, got 0" in capsys.readouterr().err
+
+
+def test_a_history_length_the_format_cannot_show_is_refused(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.main import main
+
+    assert main(["train", "--history", "0", "--out", "x"]) != 0
+    assert "--history wants 1-32 earlier steps, got 0" in capsys.readouterr().err
+    assert main(["train", "--style", "compact", "--history", "8", "--out", "x"]) != 0
+    assert "--style compact always shows the last 4 steps" in capsys.readouterr().err
