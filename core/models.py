@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ModelError
 from core.paths import RESOURCES, cache_dir, user_data_dir
-from core.prompts import HISTORY_STEPS
+from core.prompts import HISTORY_STEPS, MAX_HISTORY_STEPS
 
 log = logging.getLogger(__name__)
 GGUF_MAGIC = b"GGUF"
@@ -39,7 +39,7 @@ class ModelEntry(BaseModel):
     chat_template: str = "chatml"
     prompt_style: Literal["full", "compact", "student", "student-items"] = "full"
     # earlier steps an action-first student reads (the number it was trained with)
-    history_steps: int = Field(default=HISTORY_STEPS, ge=1, le=32)
+    history_steps: int = Field(default=HISTORY_STEPS, ge=1, le=MAX_HISTORY_STEPS)
     n_ctx_train: int = 2048
     license: str = ""
     provenance: dict[str, object] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from core.policies.base import StepContext
 from core.privacy.views import Where
 
 HISTORY_STEPS = 4
+MAX_HISTORY_STEPS = 32  # the most a student may be taught to read (registry and `train`)
 ERROR_CHARS = 80
 NOTES_SHOWN = 5
 

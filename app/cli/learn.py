@@ -12,7 +12,7 @@ from core.agent import build_router, small_policy
 from core.errors import ConfigError
 from core.models import Registry
 from core.policies.formats import ACTION_FIRST_STYLES
-from core.prompts import HISTORY_STEPS
+from core.prompts import HISTORY_STEPS, MAX_HISTORY_STEPS
 from core.routing.base import Router
 from core.routing.privacy import PrivacyRouter
 from core.routing.seats import OfflineSeat
@@ -372,8 +372,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.checkpoint_every < 1:
         raise ConfigError("--checkpoint-every wants a number of steps >= 1, "
                           f"got {args.checkpoint_every}")
-    if not 1 <= args.history <= 32:
-        raise ConfigError(f"--history wants 1-32 earlier steps, got {args.history}")
+    if not 1 <= args.history <= MAX_HISTORY_STEPS:
+        raise ConfigError(f"--history wants 1-{MAX_HISTORY_STEPS} earlier steps, "
+                          f"got {args.history}")
     if args.history != HISTORY_STEPS and args.style not in ACTION_FIRST_STYLES:
         raise ConfigError(f"--history sets the action-first prompt; --style {args.style} "
                           f"always shows the last {HISTORY_STEPS} steps")
