@@ -200,6 +200,30 @@ def test_a_longer_history_is_taught_as_the_run_time_format_shows_it() -> None:
     assert shown in last_prompt(8)
 
 
+def test_the_fit_bench_reads_a_store_with_the_history_the_student_was_taught(
+        tmp_path: Path) -> None:
+    """trainer.bench.fit scores a student on the prompts it reads at run time: a student
+    taught 8 earlier steps is asked with 8 (the registry's history_steps), not the default 4."""
+    from core.store.service import TrajectoryStore
+    from trainer.bench.fit import examples_of
+
+    page = "URL: http://x/form\n" + "\n".join(f"[{i}] button 'B{i}'" for i in range(1, 8))
+    store = TrajectoryStore(tmp_path / "t.db")
+    eid = store.start_episode(task_id="synthetic/settings/1", intent="Press them all.",
+                              start_url="http://x/", mode="cloud", policy="teacher",
+                              source="teacher", seed=1)
+    for i in range(6):
+        store.add_step(eid, StepRecord(idx=i, url="http://x/", observation=page,
+                                       action=f"click [{i + 1}]"))
+    store.finish_episode(eid, outcome="success", reward=1.0)
+    for history, shown in ((4, 4), (8, 5)):
+        examples = examples_of(tmp_path / "t.db", ["settings"], {1}, "student-items", history)
+        assert len(examples) == 6
+        assert max(x.prompt.count("click 'B") for x in examples) == shown
+    with pytest.raises(DatasetError, match="no training examples"):  # no episode at seed 2
+        examples_of(tmp_path / "t.db", ["settings"], {2}, "student-items")
+
+
 def test_copies_move_the_loopback_port_through_the_episode_and_leave_the_original() -> None:
     """The suites are served on any free port and the URL heads every prompt (3 of 200 ports
     tipped v7's first action on the demo page): each copy shows another port, the same in

@@ -22,21 +22,24 @@ from collections import Counter
 from pathlib import Path
 
 from core.models import Registry
+from core.prompts import HISTORY_STEPS
 from core.store.service import TrajectoryStore
 from trainer.dataset import Example, build_student_examples
 from trainer.suites.seeds import parse_seeds
 
 
 def examples_of(db: Path, families: list[str], seeds: set[int] | None,
-                style: str) -> list[Example]:
+                style: str, history: int = HISTORY_STEPS) -> list[Example]:
     """The teacher's successful steps of these families (at these seeds) as the student's
-    examples, one each: no renumbered copies. Only those episodes are read from the store."""
+    examples, one each: no renumbered copies, `history` earlier steps in each prompt (what the
+    student was trained to read). Only those episodes are read from the store."""
     store = TrajectoryStore(db)
     ids = [i for family in families for i in store.episode_ids(
         outcome="success", source="teacher", task_prefix=f"synthetic/{family}/")]
     episodes = [e for e in store.iter_episodes(ids)
                 if e.steps and (seeds is None or e.seed in seeds)]
-    return [x for x in build_student_examples(episodes, style=style) if x.kind == "action"]
+    return [x for x in build_student_examples(episodes, style=style, history=history)
+            if x.kind == "action"]
 
 
 def load_student(name: str):  # type: ignore[no-untyped-def]
@@ -89,13 +92,20 @@ def main() -> None:
     ap.add_argument("--style", default="student-items")
     args = ap.parse_args()
     families = args.families.split(",")
-    sets = {"trained": examples_of(args.db, families, set(args.trained), args.style),
-            "unseen": examples_of(args.unseen_db, families, None, args.style)}
-    for split, examples in sets.items():
-        print(f"{split}: {len(examples)} steps", flush=True)
+    by_history: dict[int, dict[str, list[Example]]] = {}
     for name in args.models.split(","):
+        # Each student reads the prompts it was trained on: its registry's history length.
+        history = Registry().get(name)[0].history_steps
+        if history not in by_history:
+            by_history[history] = {
+                "trained": examples_of(args.db, families, set(args.trained), args.style,
+                                       history),
+                "unseen": examples_of(args.unseen_db, families, None, args.style, history)}
+            for split, examples in by_history[history].items():
+                print(f"{split}, {history} earlier steps shown: {len(examples)} steps",
+                      flush=True)
         model, tokenizer = load_student(name)
-        for split, examples in sets.items():
+        for split, examples in by_history[history].items():
             right, asked = Counter[str](), Counter[str]()
             for ex in examples:
                 family = ex.task_id.split("/")[1]
