@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 lever-full levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 distill-v23-h4 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -410,6 +410,16 @@ distill-v23: | build/distill/data-v22.done
 	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23 --eval-seeds 0-3999 \
 		--copies practice/=2,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 8
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23
+
+# v23-h4: v23's control. The same continuation of v19 on the same episodes, rate, batch order
+# and steps, but taught to read the last 4 actions, as v19 does. If it gains on the long forms
+# what v23 gained, the gain is the fresh data, not the longer history. About 40 min alone on an
+# AVX2-only machine.
+distill-v23-h4: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v23-h4: | build/distill/data-v22.done
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23-h4 --eval-seeds 0-3999 \
+		--copies practice/=2,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 4
+	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23-h4
 
 # Every figure of a student, one suite after another (run nothing beside it; ~35 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
