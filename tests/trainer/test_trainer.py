@@ -410,11 +410,18 @@ def test_full_fine_tuning_trains_the_body_resumes_and_answers_through_llama_cpp(
     # the fit bench reads the trained weights teacher-forced: this action is now the model's
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from trainer.bench.fit import action_right
+    from trainer.bench.fit import action_right, line_logprob, search_headroom
     tokenizer = AutoTokenizer.from_pretrained(tiny_hf_dir)
     for weights, learned in ((result.weights_dir, True), (tiny_hf_dir, False)):
         model = AutoModelForCausalLM.from_pretrained(weights).eval()
         assert action_right(model, tokenizer, examples[0]) is learned
+        headroom = search_headroom(model, tokenizer, examples[0])
+        assert (headroom is None) is learned
+    # the untrained model's own greedy line, against the target it has not learned
+    assert headroom is not None and headroom[0] != examples[0].target.split("\n")[0]
+    prompt = tokenizer(examples[0].prompt, add_special_tokens=False)["input_ids"]
+    line = tokenizer(examples[0].target.split("\n")[0], add_special_tokens=False)["input_ids"]
+    assert line_logprob(model, prompt, line) < line_logprob(model, prompt, line[:1]) < 0
 
     gguf = export_merged(result, tiny_hf_dir, tmp_path / "full.Q8_0.gguf", pre_tokenizer="gpt-2")
     student = LlamaModel(gguf, settings=LLMSettings(n_ctx=1024))

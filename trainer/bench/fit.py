@@ -80,6 +80,39 @@ def action_right(model, tokenizer, example: Example) -> bool:  # type: ignore[no
     return logits[:-1].argmax(-1).tolist() == target
 
 
+def line_logprob(model, prompt: list[int], line: list[int]) -> float:  # type: ignore[no-untyped-def]
+    """The model's log-probability of the tokens `line` after `prompt`."""
+    import torch
+
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([prompt + line]),
+                       logits_to_keep=len(line) + 1).logits[0, :-1]
+    lps = torch.log_softmax(logits.float(), -1)
+    return float(sum(lps[i, t] for i, t in enumerate(line)))
+
+
+def search_headroom(model, tokenizer, example: Example) -> tuple[str, float] | None:  # type: ignore[no-untyped-def]
+    """None when greedy reading gives the teacher's ACTION line; else the student's own greedy
+    line and how much more likely the teacher's line is to it (log-probability, nats). Only a
+    positive gap could be found by a search over the student's likelihood (the kind and field
+    searches, a beam): at a negative one the student prefers its mistake, and only training
+    changes that."""
+    if action_right(model, tokenizer, example):
+        return None
+    import torch
+
+    prompt = tokenizer(example.prompt, add_special_tokens=False)["input_ids"]
+    newline = tokenizer("\n", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        out = model.generate(torch.tensor([prompt]), max_new_tokens=64, do_sample=False,
+                             eos_token_id=[tokenizer.eos_token_id, *newline])
+    greedy = tokenizer.decode(out[0, len(prompt):], skip_special_tokens=True).split("\n")[0]
+    teacher = example.target.split("\n", 1)[0]
+    gap = (line_logprob(model, prompt, tokenizer(teacher, add_special_tokens=False)["input_ids"])
+           - line_logprob(model, prompt, tokenizer(greedy, add_special_tokens=False)["input_ids"]))
+    return greedy, gap
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", required=True, help="registry names, comma-separated")
@@ -90,6 +123,9 @@ def main() -> None:
     ap.add_argument("--unseen-db", type=Path, required=True,
                     help="the teacher's episodes at seeds no training uses")
     ap.add_argument("--style", default="student-items")
+    ap.add_argument("--headroom", action="store_true",
+                    help="at each step a student gets wrong, print its greedy line and whether "
+                         "a search by its own likelihood could find the teacher's instead")
     args = ap.parse_args()
     families = args.families.split(",")
     by_history: dict[int, dict[str, list[Example]]] = {}
@@ -106,15 +142,26 @@ def main() -> None:
                       flush=True)
         model, tokenizer = load_student(name)
         for split, examples in by_history[history].items():
-            right, asked = Counter[str](), Counter[str]()
+            right, asked, findable = Counter[str](), Counter[str](), 0
             for ex in examples:
                 family = ex.task_id.split("/")[1]
                 asked[family] += 1
-                right[family] += action_right(model, tokenizer, ex)
+                if not args.headroom:
+                    right[family] += action_right(model, tokenizer, ex)
+                    continue
+                wrong = search_headroom(model, tokenizer, ex)
+                right[family] += wrong is None
+                if wrong is not None:
+                    findable += wrong[1] > 0
+                    print(f"  {ex.task_id}: gap {wrong[1]:+.2f} teacher "
+                          f"{ex.target.split(chr(10))[0]!r} student {wrong[0]!r}", flush=True)
             cells = ", ".join(f"{f} {right[f]}/{asked[f]}" for f in families)
             total = sum(right.values()), sum(asked.values())
             print(f"{name} {split}: {total[0]}/{total[1]} "
                   f"({total[0] / max(total[1], 1):.1%}); {cells}", flush=True)
+            if args.headroom:
+                print(f"{name} {split}: a likelihood search could find {findable} of the "
+                      f"{total[1] - total[0]} wrong steps", flush=True)
 
 
 if __name__ == "__main__":
