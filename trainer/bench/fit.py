@@ -13,6 +13,10 @@ counts when every token of the `ACTION:` line is the student's most likely next 
 browser, grammar or quantization: it compares how training levers fit and transfer at equal
 data: one forward pass of some 700 tokens a step, nothing decoded. Episodes say what users
 get; this says why.
+
+`--headroom` also decodes the student's own line at every step it gets wrong and says whether
+the teacher's line is the more likely to it: only then could a search over the student's
+likelihood (the kind and field searches, a beam) find it; otherwise only training can.
 """
 
 from __future__ import annotations
@@ -153,8 +157,9 @@ def main() -> None:
                 right[family] += wrong is None
                 if wrong is not None:
                     findable += wrong[1] > 0
-                    print(f"  {ex.task_id}: gap {wrong[1]:+.2f} teacher "
-                          f"{ex.target.split(chr(10))[0]!r} student {wrong[0]!r}", flush=True)
+                    teacher = ex.target.split("\n", 1)[0]
+                    print(f"  {ex.task_id}: gap {wrong[1]:+.2f} teacher {teacher!r} "
+                          f"student {wrong[0]!r}", flush=True)
             cells = ", ".join(f"{f} {right[f]}/{asked[f]}" for f in families)
             total = sum(right.values()), sum(asked.values())
             print(f"{name} {split}: {total[0]}/{total[1]} "
