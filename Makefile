@@ -416,7 +416,8 @@ distill-v23: | build/distill/data-v22.done
 # what v23 gained, the gain is the fresh data, not the longer history. About 40 min alone on an
 # AVX2-only machine. Measured: training families at seeds 5000-5003 40 / 39 of 56 with the rules
 # / alone (v23 36 / 36, v19 34 / 31): the data, not the history. Held-out families 15 of 80 (v19
-# 12), near-held-out 63.9 % (level): a candidate, not yet shipped (docs/history-wave2.md).
+# 12), near-held-out 63.9 % (level); but practice 16 of 21 (v19 18), since its pool has no
+# practice episodes on a fresh DB. Not shipped (docs/history-wave2.md).
 distill-v23-h4: export SYMBIOTE_HOME = $(DISTILL_HOME)
 distill-v23-h4: | build/distill/data-v22.done
 	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23-h4 --eval-seeds 0-3999 \
