@@ -71,28 +71,32 @@ def load_student(name: str):  # type: ignore[no-untyped-def]
     return model.eval(), AutoTokenizer.from_pretrained(base_hf)
 
 
-def action_right(model, tokenizer, example: Example) -> bool:  # type: ignore[no-untyped-def]
-    """Whether greedy reading, teacher-forced, gives every token of the ACTION line."""
-    import torch
-
-    action = example.target.split("\n", 1)[0]
-    prompt = tokenizer(example.prompt, add_special_tokens=False)["input_ids"]
-    target = tokenizer(action, add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([prompt + target])
-    with torch.no_grad():
-        logits = model(input_ids=ids, logits_to_keep=len(target) + 1).logits[0]
-    return logits[:-1].argmax(-1).tolist() == target
-
-
-def line_logprob(model, prompt: list[int], line: list[int]) -> float:  # type: ignore[no-untyped-def]
-    """The model's log-probability of the tokens `line` after `prompt`."""
+def read_line(model, prompt: list[int], line: list[int]) -> tuple[bool, float]:  # type: ignore[no-untyped-def]
+    """One teacher-forced pass over `line` after `prompt`: whether every token of it is the
+    model's most likely next one, and the model's log-probability of it."""
     import torch
 
     with torch.no_grad():
         logits = model(input_ids=torch.tensor([prompt + line]),
-                       logits_to_keep=len(line) + 1).logits[0, :-1]
-    lps = torch.log_softmax(logits.float(), -1)
-    return float(sum(lps[i, t] for i, t in enumerate(line)))
+                       logits_to_keep=len(line) + 1).logits[0, :-1].float()
+    target = torch.tensor(line)
+    logprob = torch.log_softmax(logits, -1).gather(1, target[:, None]).sum()
+    return bool(torch.equal(logits.argmax(-1), target)), float(logprob)
+
+
+def _ids(tokenizer, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def action_right(model, tokenizer, example: Example) -> bool:  # type: ignore[no-untyped-def]
+    """Whether greedy reading, teacher-forced, gives every token of the ACTION line."""
+    action = example.target.split("\n", 1)[0]
+    return read_line(model, _ids(tokenizer, example.prompt), _ids(tokenizer, action))[0]
+
+
+def line_logprob(model, prompt: list[int], line: list[int]) -> float:  # type: ignore[no-untyped-def]
+    """The model's log-probability of the tokens `line` after `prompt`."""
+    return read_line(model, prompt, line)[1]
 
 
 def search_headroom(model, tokenizer, example: Example) -> tuple[str, float] | None:  # type: ignore[no-untyped-def]
@@ -100,21 +104,18 @@ def search_headroom(model, tokenizer, example: Example) -> tuple[str, float] | N
     line and how much more likely the teacher's line is to it (log-probability, nats). Only a
     positive gap could be found by a search over the student's likelihood (the kind and field
     searches, a beam): at a negative one the student prefers its mistake, and only training
-    changes that."""
-    if action_right(model, tokenizer, example):
-        return None
+    changes that. The teacher's line is read once, for both."""
     import torch
 
-    prompt = tokenizer(example.prompt, add_special_tokens=False)["input_ids"]
-    newline = tokenizer("\n", add_special_tokens=False)["input_ids"]
+    prompt = _ids(tokenizer, example.prompt)
+    right, teacher = read_line(model, prompt, _ids(tokenizer, example.target.split("\n", 1)[0]))
+    if right:
+        return None
     with torch.no_grad():
         out = model.generate(torch.tensor([prompt]), max_new_tokens=64, do_sample=False,
-                             eos_token_id=[tokenizer.eos_token_id, *newline])
+                             eos_token_id=[tokenizer.eos_token_id, *_ids(tokenizer, "\n")])
     greedy = tokenizer.decode(out[0, len(prompt):], skip_special_tokens=True).split("\n")[0]
-    teacher = example.target.split("\n", 1)[0]
-    gap = (line_logprob(model, prompt, tokenizer(teacher, add_special_tokens=False)["input_ids"])
-           - line_logprob(model, prompt, tokenizer(greedy, add_special_tokens=False)["input_ids"]))
-    return greedy, gap
+    return greedy, teacher - line_logprob(model, prompt, _ids(tokenizer, greedy))
 
 
 def main() -> None:
