@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 distill-v23-h4 lever-full levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 distill-v23-h4 distill-data-v24 distill-v24 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -423,6 +423,27 @@ distill-v23-h4: | build/distill/data-v22.done
 	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v23-h4 --eval-seeds 0-3999 \
 		--copies practice/=2,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 4
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23-h4
+
+# v24: v23-h4's recipe with the practice tasks back in its pool. On a fresh machine distill-
+# data-v22 holds only synthetic seeds 4000-4029, so v23-h4 saw no practice episode and lost three
+# practice tasks v19 solves (16 of 21). distill-data-v24 adds the teacher's practice episodes to
+# the same DB. They are 79 steps against the synthetic 2,296, so they count four times
+# (`--copies practice/=4`, about 12 % of the draws; at x2 some 30 of the 480 examples 120 steps
+# draw would be practice). Nothing else changes: v19 continued 120 steps at lr 1e-4, seed 6, reading 4 earlier steps. About 45 min alone on an
+# AVX2-only machine. Ship rule (set before measuring): practice >= 18 of 21, MiniWoB dev >= 90 %,
+# and not below v19-q8 on either held-out list (held-out families 12 of 80 at seeds 1000-1015,
+# near-held-out 23 of 36), all with the rules.
+distill-data-v24: build/distill/data-v24.done
+build/distill/data-v24.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
+build/distill/data-v24.done: | build/distill/data-v22.done
+	$(TEACHER) practice --out build/distill/teacher-practice-v24.json
+	touch $@
+
+distill-v24: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v24: | build/distill/data-v24.done
+	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v24 --eval-seeds 0-3999 \
+		--copies practice/=4,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 4
+	$(VENV)/bin/symbiote models merge smollm2-symbiote-v24
 
 # Every figure of a student, one suite after another (run nothing beside it; ~35 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
