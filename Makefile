@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test test-all lint app bench-observe distill distill-v1 distill-cycle distill-v4 \
-	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 distill-v23-h4 distill-data-v24 distill-v24 lever-full levers bench-student bundle clean
+	distill-data distill-v5 distill-v6 distill-v7 distill-data-v8 distill-v8 distill-data-v9 distill-v9 distill-data-v11 distill-data-v14 distill-v16 distill-v17 distill-data-v18 distill-v18 distill-v19 distill-data-v20 distill-data-v21 distill-data-v22 distill-v20 distill-v21 distill-v22 distill-v23 distill-v23-h4 distill-data-v24 distill-v24 distill-v25 lever-full levers bench-student bundle clean
 
 setup: $(STAMP)
 
@@ -444,6 +444,20 @@ distill-v24: | build/distill/data-v24.done
 	$(ITEMS_TRAIN) --base smollm2-symbiote-v19 --out smollm2-symbiote-v24 --eval-seeds 0-3999 \
 		--copies practice/=4,synthetic/=0 --max-steps 120 --lr 1e-4 --seed 6 --history 4
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v24
+
+# v25: v19 and v24 averaged half and half (trainer.blend, as v19 was made of v17 and v18), the
+# known remedy when a continuation gains where it trained and forgets elsewhere. Made because
+# v24 alone solved 17 of 21 practice tasks with the rules (below the line of 18): it forwards
+# the Northwind invoice when asked only to open it or read its amount. The weight 0.5 was set
+# before measuring; no other weight is tried. Ship rule (set before measuring): v24's, and above
+# v19-q8 on the training families at seeds 5000-5003 (34 of 56 with the rules), else nothing
+# is gained by shipping it. Seconds to make.
+distill-v25: export SYMBIOTE_HOME = $(DISTILL_HOME)
+distill-v25:
+	test -f $(DISTILL_HOME)/models/smollm2-symbiote-v24.lora.gguf || $(MAKE) distill-v24
+	$(VENV)/bin/python -m trainer.blend --out smollm2-symbiote-v25 \
+		--part smollm2-symbiote-v19=0.5 --part smollm2-symbiote-v24=0.5
+	$(VENV)/bin/symbiote models merge smollm2-symbiote-v25
 
 # Every figure of a student, one suite after another (run nothing beside it; ~35 min):
 # `make bench-student STUDENT=smollm2-symbiote-v8-q8 GROUNDING=off` (off: the model alone).
