@@ -425,16 +425,17 @@ distill-v23-h4: | build/distill/data-v22.done
 	$(VENV)/bin/symbiote models merge smollm2-symbiote-v23-h4
 
 # v24: v23-h4's recipe with the practice tasks back in its pool. On a fresh machine distill-
-# data-v22 holds only synthetic seeds 4000-4029, so v23-h4 saw no practice episode and lost three
-# practice tasks v19 solves (16 of 21). distill-data-v24 adds the teacher's practice episodes to
-# the same DB. They are 79 steps against the synthetic 2,296, so each comes with four renumbered
-# copies (`--copies practice/=4`: 395 of 2,691 examples, 15 % of the draws; at =2 some 40 of the
-# 480 examples 120 steps draw would be practice). Nothing else changes: v19 continued 120 steps at lr 1e-4, seed 6, reading 4 earlier steps. About 45 min alone on an
-# AVX2-only machine. Ship rule (set before measuring): practice >= 18 of 21, MiniWoB dev >= 90 %,
-# and not below v19-q8 on either held-out list (held-out families 12 of 80 at seeds 1000-1015,
-# near-held-out 23 of 36), all with the rules. Measured: 1,849 s at 126 tokens/s; practice 17
-# of 21 (it forwards the Northwind invoice when asked only to open it or read its amount), so
-# not shipped and its other lists not taken (docs/history-wave2.md).
+# data-v22 holds only synthetic seeds 4000-4029, so v23-h4 saw no practice episode and lost
+# three practice tasks v19 solves (16 of 21). distill-data-v24 adds the teacher's practice
+# episodes to the same DB. They are 79 steps against the synthetic 2,296, so each comes with
+# four renumbered copies (`--copies practice/=4`: 395 of 2,691 examples, 15 % of the draws; at
+# =2 some 45 of the 480 examples 120 steps draw would be practice). Nothing else changes: v19
+# continued 120 steps at lr 1e-4, seed 6, reading 4 earlier steps. About 32 min alone on an
+# AVX2-only machine. Ship rule (set before measuring): practice >= 18 of 21, MiniWoB dev >=
+# 90 %, and not below v19-q8 on either held-out list (held-out families 12 of 80 at seeds
+# 1000-1015, near-held-out 23 of 36), all with the rules. Measured: 1,849 s at 126 tokens/s;
+# practice 17 of 21 (it forwards the Northwind invoice when asked only to open it or read its
+# amount), so not shipped and its other lists not taken (docs/history-wave2.md).
 distill-data-v24: build/distill/data-v24.done
 build/distill/data-v24.done: export SYMBIOTE_HOME = $(DISTILL_HOME)
 build/distill/data-v24.done: | build/distill/data-v22.done
