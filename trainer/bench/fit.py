@@ -88,10 +88,15 @@ def _ids(tokenizer, text: str) -> list[int]:  # type: ignore[no-untyped-def]
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
+def action_line(example: Example) -> str:
+    """The teacher's ACTION line: the target's first line (a rationale may follow it)."""
+    return example.target.split("\n", 1)[0]
+
+
 def action_right(model, tokenizer, example: Example) -> bool:  # type: ignore[no-untyped-def]
     """Whether greedy reading, teacher-forced, gives every token of the ACTION line."""
-    action = example.target.split("\n", 1)[0]
-    return read_line(model, _ids(tokenizer, example.prompt), _ids(tokenizer, action))[0]
+    return read_line(model, _ids(tokenizer, example.prompt),
+                     _ids(tokenizer, action_line(example)))[0]
 
 
 def line_logprob(model, prompt: list[int], line: list[int]) -> float:  # type: ignore[no-untyped-def]
@@ -108,7 +113,7 @@ def search_headroom(model, tokenizer, example: Example) -> tuple[str, float] | N
     import torch
 
     prompt = _ids(tokenizer, example.prompt)
-    right, teacher = read_line(model, prompt, _ids(tokenizer, example.target.split("\n", 1)[0]))
+    right, teacher = read_line(model, prompt, _ids(tokenizer, action_line(example)))
     if right:
         return None
     with torch.no_grad():
@@ -158,8 +163,7 @@ def main() -> None:
                 right[family] += wrong is None
                 if wrong is not None:
                     findable += wrong[1] > 0
-                    teacher = ex.target.split("\n", 1)[0]
-                    print(f"  {ex.task_id}: gap {wrong[1]:+.2f} teacher {teacher!r} "
+                    print(f"  {ex.task_id}: gap {wrong[1]:+.2f} teacher {action_line(ex)!r} "
                           f"student {wrong[0]!r}", flush=True)
             cells = ", ".join(f"{f} {right[f]}/{asked[f]}" for f in families)
             total = sum(right.values()), sum(asked.values())
