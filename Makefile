@@ -457,8 +457,9 @@ distill-v24: | build/distill/data-v24.done
 # 23 of 36 and held-out families >= 12 of 80 at seeds 1000-1015 (v19-q8's); MiniWoB dev >= 90 %;
 # and above v19-q8's 34 of 56 on the training families at seeds 5000-5003. Measured with the
 # rules: 1,719 s at 137 tokens/s; practice 18, near-held-out 22 of 36 (below the floor), held-out
-# families 8 + 6 = 14 of 80, MiniWoB dev 93.1 %, training families 39 of 56: not shipped. At
-# near-held-out seeds 1003-1005 v26 and v19-q8 solved the same 22 episodes (docs/history-wave2.md).
+# families 8 + 6 = 14 of 80, MiniWoB dev 93.1 %, training families 39 of 56 (alone: practice 17,
+# near-held-out 21, training families 36): not shipped. At near-held-out seeds 1003-1005 v26
+# and v19-q8 solved the same 22 episodes (docs/history-wave2.md).
 # Next stop's confirmation, written before it is run: v26-q8 replaces v19-q8 if, run alone one
 # after the other, it is not below v19-q8 on near-held-out at seeds 1006-1011 (72 episodes
 # neither has run) and `symbiote demo --small smollm2-symbiote-v26-q8` succeeds 3 of 3.
